@@ -1,0 +1,139 @@
+"""Where a key press leads: the call's state machine, free of Flask and TwiML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .content import Node, Option, Tree
+
+HELP, BACK, REPEAT, NEXT = "0", "*", "9", "#"
+MAX_REPROMPTS = 2  # re-prompts after silence before the call ends kindly
+OFFER_HELP_AFTER = 3  # wrong keys in a row before help is offered
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a caller is; it travels in the URLs, so any worker can serve the next request."""
+
+    lang: str
+    node: str
+    step: int = 0
+    silent: int = 0
+    wrong: int = 0
+    origin: str | None = None  # where '*' returns to from the help node, as "node:step"
+
+    def query(self) -> dict[str, str | int]:
+        """The URL query that carries this state; zeros are left out to keep URLs short."""
+        fields = {"step": self.step, "silent": self.silent, "wrong": self.wrong, "from": self.origin}
+        return {key: value for key, value in fields.items() if value}
+
+
+@dataclass(frozen=True)
+class Show:
+    """Speak a state, optionally after a short notice (no input, wrong key, offer of help)."""
+
+    state: State
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class Act:
+    """Run an action such as the transfer to the CCC."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class LanguageMenu:
+    """Go back to the choice of language."""
+
+
+@dataclass(frozen=True)
+class Goodbye:
+    """End the call kindly after too long a silence."""
+
+
+Move = Show | Act | LanguageMenu | Goodbye
+
+
+def offered(node: Node, actions: frozenset[str]) -> list[Option]:
+    """The options a menu offers now: actions switched off are left out, and numbering closes up."""
+    return [option for option in node.options if option.action is None or option.action in actions]
+
+
+def press(tree: Tree, state: State, digits: str, actions: frozenset[str]) -> Move:
+    """Where a key leads from a state."""
+    node = tree.nodes[state.node]
+    if digits == "":
+        return silence(state)
+    if digits == HELP:
+        origin = state.origin if state.node == tree.help else f"{state.node}:{state.step}"
+        return Show(State(state.lang, tree.help, origin=origin))
+    if digits == REPEAT:
+        return Show(replace(state, silent=0, wrong=0))
+    if digits == BACK:
+        return back(tree, state)
+    if node.kind == "steps" and digits in ("1", NEXT):
+        return forward(tree, state)
+    options = offered(node, actions)
+    if node.kind == "menu" and digits.isdigit() and 1 <= int(digits) <= len(options):
+        option = options[int(digits) - 1]
+        if option.action:
+            return Act(option.action)
+        assert option.go is not None
+        origin = f"{state.node}:{state.step}" if option.go == tree.help else None
+        return Show(State(state.lang, option.go, origin=origin))
+    wrong = state.wrong + 1
+    notice = "offer_help" if wrong >= OFFER_HELP_AFTER else "wrong"
+    return Show(replace(state, silent=0, wrong=wrong), notice)
+
+
+def silence(state: State) -> Move:
+    """What follows when the caller pressed nothing."""
+    if state.silent >= MAX_REPROMPTS:
+        return Goodbye()
+    return Show(replace(state, silent=state.silent + 1), "noinput")
+
+
+def forward(tree: Tree, state: State) -> Move:
+    """The next step, or what follows the last one."""
+    node = tree.nodes[state.node]
+    if state.step + 1 < len(node.steps):
+        return Show(State(state.lang, node.name, step=state.step + 1))
+    if node.then:
+        return Show(State(state.lang, node.then))
+    return Show(State(state.lang, node.parent or tree.start))
+
+
+def back(tree: Tree, state: State) -> Move:
+    """One level back: the previous step, the origin of help, or the parent menu."""
+    node = tree.nodes[state.node]
+    if node.name == tree.help and state.origin:
+        return Show(restore(tree, state.lang, state.origin))
+    if node.kind == "steps" and state.step > 0:
+        return Show(State(state.lang, node.name, step=state.step - 1))
+    if node.parent is None:
+        if node.name == tree.start:
+            return LanguageMenu()
+        return Show(State(state.lang, tree.start))
+    parent = tree.nodes[node.parent]
+    last = len(parent.steps) - 1 if parent.kind == "steps" else 0
+    return Show(State(state.lang, parent.name, step=last))
+
+
+def restore(tree: Tree, lang: str, origin: str) -> State:
+    """The state an origin string names, or the start if it names none."""
+    name, _, step = origin.partition(":")
+    node = tree.nodes.get(name)
+    if node is None or name == tree.help:
+        return State(lang, tree.start)
+    return State(lang, name, step=clamp_step(node, step))
+
+
+def clamp_step(node: Node, raw: str | int | None) -> int:
+    """A step index from a URL, kept inside the node's steps."""
+    try:
+        step = int(raw or 0)
+    except ValueError:
+        return 0
+    return step if 0 <= step < max(len(node.steps), 1) else 0

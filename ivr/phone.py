@@ -1,0 +1,209 @@
+"""A phone in the terminal: calls the line the way Twilio does and shows what the caller hears."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from twilio.request_validator import RequestValidator
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One thing the caller hears or sees happen: say, play, pause, dial or hangup."""
+
+    verb: str
+    text: str
+    url: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class PendingGather:
+    """A <Gather> waiting for keys, and the verbs Twilio runs if none come."""
+
+    action: str
+    num_digits: int
+    rest: list[ET.Element]
+    base: str
+
+
+class PhoneError(Exception):
+    """The line answered something Twilio would not accept."""
+
+
+class Transport(Protocol):
+    """Sends one signed form POST and returns the status and body."""
+
+    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        """POST the form to the URL."""
+
+
+class HttpTransport:
+    """Talks to a running server over HTTP."""
+
+    def __init__(self, timeout: float = 15.0) -> None:
+        self.timeout = timeout
+
+    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        """POST with urllib, returning error statuses instead of raising."""
+        body = urllib.parse.urlencode(form).encode()
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return int(response.status), response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return int(error.code), error.read().decode("utf-8", "replace")
+
+
+@dataclass
+class Phone:
+    """One call to the line, driven key by key."""
+
+    transport: Transport
+    url: str
+    auth_token: str
+    caller: str = "+33612345678"
+    line_number: str = "+33100000000"
+    describe: Callable[[str], str | None] = lambda url: None
+    call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+    account_sid: str = "AC" + "0" * 32
+    heard: list[Heard] = field(default_factory=list)
+    pending: PendingGather | None = None
+    ended: bool = False
+    requests: int = 0
+
+    def dial(self) -> list[Heard]:
+        """Place the call: Twilio's first webhook request."""
+        return self._turn(lambda: self._fetch(self.url, {}))
+
+    def press(self, keys: str) -> list[Heard]:
+        """Press keys at the waiting <Gather>; an empty string means the caller pressed nothing."""
+        gather = self.pending
+        if gather is None:
+            raise PhoneError("nothing is waiting for a key: the call has ended")
+        self.pending = None
+        if not keys:
+            return self._turn(lambda: self._run(gather.rest, gather.base))
+        digits = keys[: gather.num_digits]
+        return self._turn(lambda: self._fetch(gather.action, {"Digits": digits}))
+
+    def _turn(self, step: Callable[[], None]) -> list[Heard]:
+        start = len(self.heard)
+        step()
+        return self.heard[start:]
+
+    def _params(self, extra: dict[str, str]) -> dict[str, str]:
+        return {
+            "CallSid": self.call_sid,
+            "AccountSid": self.account_sid,
+            "From": self.caller,
+            "To": self.line_number,
+            "CallStatus": "in-progress" if self.requests else "ringing",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
+
+    def _fetch(self, url: str, extra: dict[str, str]) -> None:
+        form = self._params(extra)
+        signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+        self.requests += 1
+        status, body = self.transport.post(url, form, headers)
+        if status != 200:
+            raise PhoneError(f"{url} answered HTTP {status}: Twilio would say 'an application error'")
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError as error:
+            raise PhoneError(f"{url} answered something that is not XML: {error}") from error
+        if root.tag != "Response":
+            raise PhoneError(f"{url} answered <{root.tag}>, not <Response>")
+        self._run(list(root), url)
+
+    def _run(self, verbs: list[ET.Element], base: str) -> None:
+        for index, verb in enumerate(verbs):
+            if verb.tag == "Gather":
+                for inner in verb:
+                    self._hear(inner, base)
+                action = urllib.parse.urljoin(base, verb.get("action") or base)
+                self.pending = PendingGather(action, int(verb.get("numDigits", "1")), verbs[index + 1 :], base)
+                return
+            if verb.tag == "Redirect":
+                self._fetch(urllib.parse.urljoin(base, (verb.text or "").strip()), {})
+                return
+            if verb.tag == "Dial":
+                self.heard.append(Heard("dial", (verb.text or "").strip()))
+                if verb.get("action"):
+                    self._fetch(urllib.parse.urljoin(base, verb.get("action", "")), {"DialCallStatus": "completed"})
+                    return
+                continue
+            if verb.tag in ("Hangup", "Reject"):
+                break
+            self._hear(verb, base)
+        self.heard.append(Heard("hangup", ""))
+        self.ended = True
+
+    def _hear(self, verb: ET.Element, base: str) -> None:
+        text = (verb.text or "").strip()
+        if verb.tag == "Say":
+            self.heard.append(Heard("say", text, language=verb.get("language")))
+        elif verb.tag == "Play":
+            url = urllib.parse.urljoin(base, text)
+            self.heard.append(Heard("play", self.describe(url) or "", url=url))
+        elif verb.tag == "Pause":
+            self.heard.append(Heard("pause", verb.get("length", "1")))
+        else:
+            raise PhoneError(f"<{verb.tag}> is not a verb this phone (or a Gather) can play")
+
+
+def show(heard: list[Heard]) -> None:
+    """Print what the caller hears, one line each."""
+    for item in heard:
+        if item.verb == "say":
+            print(f"  SAY  [{item.language or '-'}] {item.text}")
+        elif item.verb == "play":
+            print(f"  PLAY {item.url}" + (f"\n       « {item.text} »" if item.text else ""))
+        elif item.verb == "pause":
+            print(f"  (pause {item.text} s)")
+        elif item.verb == "dial":
+            print(f"  DIAL {item.text}   (the call is transferred)")
+        else:
+            print("  [the line hangs up]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Call a running line from the keyboard."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:5000/voice", help="the line's voice webhook")
+    parser.add_argument("--token", default=os.environ.get("TWILIO_AUTH_TOKEN", ""),
+                        help="auth token that signs requests (default: $TWILIO_AUTH_TOKEN)")
+    parser.add_argument("--caller", default="+33612345678", help="the caller's number (From)")
+    args = parser.parse_args(argv)
+    phone = Phone(HttpTransport(), args.url, args.token, caller=args.caller)
+    try:
+        show(phone.dial())
+        while not phone.ended:
+            try:
+                keys = input("Keys (0-9, *, #; Enter alone = press nothing) > ").strip()
+            except EOFError:
+                print()
+                return 0
+            show(phone.press(keys))
+    except (PhoneError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Shared fixtures: an app with a known auth token, and a phone that calls it in-process."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr import create_app
+from ivr.content import CONTENT_DIR, load_catalog
+from ivr.phone import Phone
+
+TOKEN = "test-auth-token"
+BASE = "http://localhost"
+LANGUAGES = sorted(load_catalog().languages)
+
+
+class FlaskTransport:
+    """The phone's transport, posting to the app's test client instead of the network."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        """POST through the test client at the URL's own scheme and host."""
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.client.post(
+            path, data=form, headers=headers, base_url=f"{parts.scheme}://{parts.netloc}"
+        )
+        return response.status_code, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def make_app(tmp_path: Any) -> Callable[..., Flask]:
+    """Build an app with a test token; keyword arguments override the config."""
+
+    def build(**overrides: Any) -> Flask:
+        config = {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CONTENT_DIR": str(CONTENT_DIR),
+                  "AUDIO_DIR": str(tmp_path / "audio")}
+        config.update(overrides)
+        return create_app(config)
+
+    return build
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The line as deployed, signatures checked."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A raw HTTP client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_phone(app: Flask) -> Callable[..., Phone]:
+    """Phones that call the app in-process, signing like Twilio."""
+
+    def build(flask_app: Flask | None = None, **kwargs: Any) -> Phone:
+        target = flask_app or app
+        return Phone(FlaskTransport(target.test_client()), f"{BASE}/voice", TOKEN, **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def phone(make_phone: Callable[..., Phone]) -> Phone:
+    """A phone ready to dial the line."""
+    return make_phone()

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import calls, config, errors, security
+from . import calls, config, security
 from .content import load_catalog
 from .line import Line, callable_languages
 from .voice import NoAudio, Voice
@@ -32,6 +32,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ccc_number=str(app.config["CCC_NUMBER"]),
         gather_timeout=int(app.config["GATHER_TIMEOUT"]),
     )
-    errors.init_blueprint(calls.bp)
     app.register_blueprint(calls.bp)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -26,7 +28,8 @@ def language_menu(line: Line, welcome: bool, notice: str | None = None, silent: 
                   wrong: int = 0) -> VoiceResponse:
     """The choice of language: each option spoken in its own language."""
     response = VoiceResponse()
-    action = url_for("voice.language", **{k: v for k, v in {"silent": silent, "wrong": wrong}.items() if v})
+    counts: dict[str, Any] = {key: value for key, value in (("silent", silent), ("wrong", wrong)) if value}
+    action = url_for("voice.language", **counts)
     gather = _gather(response, line, action)
     if welcome:
         line.voice.add(gather, line.fallback[0], "welcome")
@@ -44,7 +47,8 @@ def node(line: Line, state: State, notice: str | None = None) -> VoiceResponse:
     tree = line.catalog.tree
     current = tree.nodes[state.node]
     response = VoiceResponse()
-    action = url_for("voice.step", lang=state.lang, node=state.node, **state.query())
+    query: dict[str, Any] = state.query()
+    action = url_for("voice.step", lang=state.lang, node=state.node, **query)
     gather = _gather(response, line, action)
     say = line.voice
     if notice:

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Response, abort, request
 
 from . import answers
+from .errors import apologise
 from .line import Line, current_line
 from .navigation import (
     HELP,
@@ -27,6 +28,7 @@ from .security import require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
+bp.register_error_handler(Exception, apologise)
 log = logging.getLogger("ivr.calls")
 
 MAX_DIGITS = 8  # one key is expected; anything longer is a wrong key, not an error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from . import answers
@@ -23,7 +23,3 @@ def apologise(error: Exception) -> Response | HTTPException:
     langs = [lang] if lang in line.catalog.languages else list(line.fallback)
     return answers.twiml(answers.farewell(line, langs, "error.apology"))
 
-
-def init_blueprint(bp: Blueprint) -> None:
-    """Catch every exception a voice view raises."""
-    bp.register_error_handler(Exception, apologise)

@@ -136,7 +136,8 @@ class Phone:
                 for inner in verb:
                     self._hear(inner, base)
                 action = urllib.parse.urljoin(base, verb.get("action") or base)
-                self.pending = PendingGather(action, int(verb.get("numDigits", "1")), verbs[index + 1 :], base)
+                digits = int(verb.get("numDigits", "1"))
+                self.pending = PendingGather(action, digits, verbs[index + 1 :], base)
                 return
             if verb.tag == "Redirect":
                 self._fetch(urllib.parse.urljoin(base, (verb.text or "").strip()), {})
@@ -144,7 +145,8 @@ class Phone:
             if verb.tag == "Dial":
                 self.heard.append(Heard("dial", (verb.text or "").strip()))
                 if verb.get("action"):
-                    self._fetch(urllib.parse.urljoin(base, verb.get("action", "")), {"DialCallStatus": "completed"})
+                    after = urllib.parse.urljoin(base, verb.get("action", ""))
+                    self._fetch(after, {"DialCallStatus": "completed"})
                     return
                 continue
             if verb.tag in ("Hangup", "Reject"):

@@ -1,0 +1,132 @@
+"""The loader refuses broken content, naming the file and the key; every language is complete."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+
+from ivr.content import CONTENT_DIR, ContentError, load_catalog, source_hash
+
+from .conftest import LANGUAGES
+
+CATALOG = load_catalog()
+REFERENCE = CATALOG.reference
+CCC_SPOKEN = "0, 8, 0, 6, 0, 0, 1, 6, 2, 0"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A private copy of the content, to break."""
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, folder)
+    return folder
+
+
+def edit(path: Path, change: Callable[[dict[str, object]], None]) -> None:
+    """Load a YAML file, change it, write it back."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def other_language() -> str:
+    """A non-reference language on disk, or French itself when it is alone."""
+    return next((code for code in LANGUAGES if code != "fr"), "fr")
+
+
+def test_a_missing_key_names_the_file_and_the_key(content: Path) -> None:
+    lang = other_language()
+    edit(content / f"{lang}.yaml", lambda data: data["prompts"].pop("help.number"))  # type: ignore[attr-defined]
+    with pytest.raises(ContentError) as error:
+        load_catalog(content)
+    assert str(error.value).startswith(f"{content / f'{lang}.yaml'}: key 'prompts.help.number'")
+
+
+def test_an_extra_key_is_refused(content: Path) -> None:
+    lang = other_language()
+    if lang == "fr":
+        pytest.skip("needs a second language")
+    edit(content / f"{lang}.yaml", lambda data: data["prompts"].update({"stray": {"text": "x"}}))  # type: ignore[attr-defined]
+    with pytest.raises(ContentError, match=r"key 'prompts\.stray': unknown"):
+        load_catalog(content)
+
+
+def test_a_menu_option_to_an_unknown_node(content: Path) -> None:
+    edit(content / "menu.yaml", lambda data: data["nodes"]["main"]["options"][1].update({"go": "nowhere"}))  # type: ignore[index]
+    with pytest.raises(ContentError) as error:
+        load_catalog(content)
+    assert (
+        str(error.value)
+        == f"{content / 'menu.yaml'}: key 'nodes.main.options[1].go': points to unknown node 'nowhere'"
+    )
+
+
+def test_a_tree_key_french_lacks(content: Path) -> None:
+    edit(content / "menu.yaml", lambda data: data["nodes"]["about"]["steps"].append("about.99"))  # type: ignore[index]
+    with pytest.raises(ContentError, match=r"fr\.yaml: key 'prompts\.about\.99': missing"):
+        load_catalog(content)
+
+
+def test_a_file_named_for_another_language(content: Path) -> None:
+    edit(content / "fr.yaml", lambda data: data.update({"language": "en"}))
+    with pytest.raises(ContentError, match=r"fr\.yaml: key 'language': says 'en'"):
+        load_catalog(content)
+
+
+def test_an_empty_prompt(content: Path) -> None:
+    edit(content / "fr.yaml", lambda data: data["prompts"]["welcome"].update({"text": "  "}))  # type: ignore[index]
+    with pytest.raises(ContentError, match=r"fr\.yaml: key 'prompts\.welcome': has no text"):
+        load_catalog(content)
+
+
+def test_unparsable_yaml(content: Path) -> None:
+    (content / "fr.yaml").write_text("prompts: [unclosed", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"fr\.yaml: key '-': cannot be read"):
+        load_catalog(content)
+
+
+def test_the_app_refuses_to_start_on_broken_content(content: Path, make_app: Callable[..., Flask]) -> None:
+    edit(content / "menu.yaml", lambda data: data.update({"start": "lost"}))
+    with pytest.raises(ContentError, match=r"menu\.yaml: key 'start': points to unknown node 'lost'"):
+        make_app(CONTENT_DIR=str(content))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_same_keys_as_french(lang: str) -> None:
+    assert set(CATALOG.languages[lang].prompts) == set(REFERENCE.prompts)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_same_placeholders_as_french(lang: str) -> None:
+    for key, prompt in REFERENCE.prompts.items():
+        theirs = CATALOG.languages[lang].text(key)
+        assert sorted(re.findall(r"\{\w+\}", theirs)) == sorted(re.findall(r"\{\w+\}", prompt.text)), key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_ccc_number_is_wherever_french_has_it(lang: str) -> None:
+    for key, prompt in REFERENCE.prompts.items():
+        if CCC_SPOKEN in prompt.text:
+            assert CCC_SPOKEN in CATALOG.languages[lang].text(key), key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_translations_say_where_they_come_from(lang: str) -> None:
+    language = CATALOG.languages[lang]
+    for key, prompt in language.prompts.items():
+        if lang == "fr":
+            assert prompt.review == "source"
+        else:
+            assert prompt.review in ("machine", "native"), key
+            assert prompt.source is not None and re.fullmatch(r"[0-9a-f]{12}", prompt.source), key
+
+
+def test_source_hash_is_stable() -> None:
+    assert source_hash("Bonjour.") == source_hash("Bonjour.")
+    assert source_hash("Bonjour.") != source_hash("Bonjour !")

@@ -31,3 +31,12 @@ lint: setup
 
 test: setup lint
 	$(BIN)/pytest
+
+.PHONY: content-status recording-sheet
+# Per language: prompts, reviewed, stale translations, audio and engine, SMS segments, callable or not.
+content-status: setup
+	$(BIN)/python scripts/content_status.py
+
+# A printable page of every prompt to record for one language: make recording-sheet LANG=ti
+recording-sheet: setup
+	LANG=C.UTF-8 $(BIN)/python scripts/recording_sheet.py $(LANG)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from .content import Catalog, Language
+from .sms import TextMessages
 from .voice import Voice
 
 
@@ -21,6 +22,7 @@ class Line:
     fallback: tuple[str, ...]  # languages spoken before the caller chose one
     ccc_number: str
     gather_timeout: int
+    sms: TextMessages | None = None  # the "receive this by text message" option, when switched on
 
 
 def callable_languages(catalog: Catalog, voice: Voice) -> tuple[Language, ...]:
@@ -28,7 +30,7 @@ def callable_languages(catalog: Catalog, voice: Voice) -> tuple[Language, ...]:
     return tuple(
         language
         for language in catalog.ordered()
-        if language.say_language
+        if voice.can_say(language.code)
         or all(voice.audio.url(language.code, key) for key in language.spoken_keys())
     )
 

@@ -76,8 +76,9 @@ def press(tree: Tree, state: State, digits: str, actions: frozenset[str]) -> Mov
     if node.kind == "steps" and digits in ("1", NEXT):
         return forward(tree, state)
     options = offered(node, actions)
-    if node.kind == "menu" and digits.isdigit() and 1 <= int(digits) <= len(options):
-        option = options[int(digits) - 1]
+    number = option_number(digits)
+    if node.kind == "menu" and 1 <= number <= len(options):
+        option = options[number - 1]
         if option.action:
             return Act(option.action)
         assert option.go is not None
@@ -86,6 +87,11 @@ def press(tree: Tree, state: State, digits: str, actions: frozenset[str]) -> Mov
     wrong = state.wrong + 1
     notice = "offer_help" if wrong >= OFFER_HELP_AFTER else "wrong"
     return Show(replace(state, silent=0, wrong=wrong), notice)
+
+
+def option_number(digits: str) -> int:
+    """The option a key names, or 0 when it names none (only ASCII 1..9 count)."""
+    return int(digits) if len(digits) == 1 and "1" <= digits <= "9" else 0
 
 
 def silence(state: State) -> Move:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from twilio.twiml import TwiML
@@ -27,9 +28,20 @@ class NoAudio:
 class Voice:
     """Adds prompts to TwiML, played when audio exists, else spoken in their language."""
 
-    def __init__(self, catalog: Catalog, audio: AudioIndex) -> None:
+    def __init__(self, catalog: Catalog, audio: AudioIndex,
+                 say_voices: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.catalog = catalog
         self.audio = audio
+        overrides = say_voices or {}
+        # Twilio <Say> attributes per language: the content file's, overridden by configuration.
+        self.say_options: dict[str, dict[str, str]] = {}
+        for code, language in catalog.languages.items():
+            merged = {"language": language.say_language, "voice": language.say_voice, **overrides.get(code, {})}
+            self.say_options[code] = {key: value for key, value in merged.items() if value}
+
+    def can_say(self, lang: str) -> bool:
+        """Whether Twilio has a <Say> voice for this language."""
+        return "language" in self.say_options[lang]
 
     def add(self, verb: TwiML, lang: str, key: str) -> None:
         """Append one prompt, in one language, to a Response or a Gather."""
@@ -37,9 +49,7 @@ class Voice:
         if url:
             verb.play(url)
             return
-        language = self.catalog.languages[lang]
-        say_options = {"language": language.say_language, "voice": language.say_voice}
-        verb.say(language.text(key), **{k: v for k, v in say_options.items() if v})
+        verb.say(self.catalog.languages[lang].text(key), **self.say_options[lang])
 
     def add_all(self, verb: TwiML, lang: str, keys: list[str] | tuple[str, ...]) -> None:
         """Append several prompts in order."""

@@ -17,6 +17,12 @@ from ivr.phone import Phone
 TOKEN = "test-auth-token"
 BASE = "http://localhost"
 LANGUAGES = sorted(load_catalog().languages)
+# Twilio has no <Say> voice for some languages; tests give every language one so each can be called.
+SPEAK_ALL = {
+    language.code: {"language": f"{language.code}-XX"}
+    for language in load_catalog().languages.values()
+    if not language.say_language
+}
 
 
 class FlaskTransport:
@@ -41,7 +47,7 @@ def make_app(tmp_path: Any) -> Callable[..., Flask]:
 
     def build(**overrides: Any) -> Flask:
         config = {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CONTENT_DIR": str(CONTENT_DIR),
-                  "AUDIO_DIR": str(tmp_path / "audio")}
+                  "AUDIO_DIR": str(tmp_path / "audio"), "SAY_VOICES": SPEAK_ALL}
         config.update(overrides)
         return create_app(config)
 

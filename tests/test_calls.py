@@ -90,10 +90,11 @@ def test_main_menu_numbers_topics_one_to_n(call_in: Callable[[str], Phone], lang
     phone.press("9")  # repeat: the menu again, from the start
     said = texts(phone.heard[-20:])
     main = TREE.nodes["main"]
-    for number, option in enumerate(main.options, start=1):
+    topics = [option for option in main.options if option.go]  # actions (SMS) depend on the call
+    for number, option in enumerate(topics, start=1):
         label = said.index(prompt(lang, option.label))
         assert said[label + 1] == prompt(lang, f"press.{number}")
-    assert 1 <= len([o for o in main.options if o.go]) <= 5
+    assert 1 <= len(topics) <= 5
     assert phone.pending is not None and phone.pending.action == f"http://localhost/voice/{lang}/main"
 
 
@@ -309,3 +310,17 @@ def test_the_callers_number_is_masked_in_logs(phone: Phone, caplog: pytest.LogCa
     phone.dial()
     assert "+33612345678" not in caplog.text
     assert "+336******78" in caplog.text
+
+
+def test_the_language_menu_offers_exactly_the_callable_languages(
+    make_app: Callable[..., Flask], make_phone: Callable[..., Phone]
+) -> None:
+    app = make_app(SAY_VOICES={})  # no test voices: only what the content files and (absent) audio allow
+    said = texts(make_phone(app).dial())
+    speakable = [language for language in CATALOG.ordered() if language.say_language]
+    assert [language.code for language in app.extensions["ivr"].languages] == [lang.code for lang in speakable]
+    for number, language in enumerate(speakable, start=1):
+        assert said[said.index(language.text("language.option")) + 1] == language.text(f"press.{number}")
+    for language in CATALOG.languages.values():
+        if not language.say_language:
+            assert language.text("language.option") not in said

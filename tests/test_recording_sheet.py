@@ -1,0 +1,31 @@
+"""The recording sheet lists every spoken prompt, with the French beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr.content import load_catalog
+from scripts.recording_sheet import render
+
+from .conftest import LANGUAGES
+
+CATALOG = load_catalog()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_spoken_prompt_is_listed_once(lang: str, tmp_path: Path) -> None:
+    page = render(CATALOG, lang, tmp_path)
+    for key in CATALOG.languages[lang].spoken_keys():
+        assert page.count(f"<code>{key}.wav</code>") == 1
+    assert "<code>sms.body.wav</code>" not in page
+
+
+def test_recorded_prompts_are_marked(tmp_path: Path) -> None:
+    (tmp_path / "fr").mkdir()
+    (tmp_path / "fr" / "welcome.mp3").write_bytes(b"ID3")
+    page = render(CATALOG, "fr", tmp_path)
+    total = len(CATALOG.reference.spoken_keys())
+    assert f"{total - 1} prompts to record, 1 already recorded" in page
+    assert '<code>welcome.wav</code> ✓ recorded' in page

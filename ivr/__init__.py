@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import calls, config, security
+from . import calls, config, observability, security, sms
+from .audio import serving as audio
 from .content import load_catalog
 from .line import Line, callable_languages
-from .voice import NoAudio, Voice
+from .voice import Voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -20,7 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.configure(app, test_config)
     security.init_app(app)
     catalog = load_catalog(Path(app.config["CONTENT_DIR"]))
-    voice = Voice(catalog, NoAudio())
+    voice = Voice(catalog, audio.audio_index(app), app.config["SAY_VOICES"])
     actions = {"transfer"} if app.config["TRANSFERS_ENABLED"] else set()
     fallback = [lang for lang in app.config["FALLBACK_LANGUAGES"] if lang in catalog.languages]
     app.extensions["ivr"] = Line(
@@ -31,6 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         fallback=tuple(fallback or [catalog.reference.code]),
         ccc_number=str(app.config["CCC_NUMBER"]),
         gather_timeout=int(app.config["GATHER_TIMEOUT"]),
+        sms=sms.from_config(app.config, catalog),
     )
     app.register_blueprint(calls.bp)
+    app.register_blueprint(audio.bp)
+    observability.init_app(app)
     return app

@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .line import Line
 from .navigation import State, offered
+from .rendering import memoised
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -24,6 +25,7 @@ def _gather(response: VoiceResponse, line: Line, action: str) -> Gather:
     )
 
 
+@memoised
 def language_menu(line: Line, welcome: bool, notice: str | None = None, silent: int = 0,
                   wrong: int = 0) -> VoiceResponse:
     """The choice of language: each option spoken in its own language."""
@@ -42,8 +44,10 @@ def language_menu(line: Line, welcome: bool, notice: str | None = None, silent: 
     return response
 
 
-def node(line: Line, state: State, notice: str | None = None) -> VoiceResponse:
-    """A menu or a step, with the keys that apply there."""
+@memoised
+def node(line: Line, state: State, notice: str | None = None, actions: frozenset[str] | None = None,
+         result: str | None = None) -> VoiceResponse:
+    """A menu or a step with the keys this call can use; `result` (an action's outcome) replaces the intro."""
     tree = line.catalog.tree
     current = tree.nodes[state.node]
     response = VoiceResponse()
@@ -51,16 +55,18 @@ def node(line: Line, state: State, notice: str | None = None) -> VoiceResponse:
     action = url_for("voice.step", lang=state.lang, node=state.node, **query)
     gather = _gather(response, line, action)
     say = line.voice
-    if notice:
-        say.add(gather, state.lang, f"notice.{notice}")
+    lead = result or (f"notice.{notice}" if notice else None)
+    if lead:
+        say.add(gather, state.lang, lead)
     if current.kind == "menu":
-        if not notice:
+        if not lead:
             say.add_all(gather, state.lang, current.intro)
-        for number, option in enumerate(offered(current, line.actions), start=1):
+        allowed = line.actions if actions is None else actions
+        for number, option in enumerate(offered(current, allowed), start=1):
             say.add_all(gather, state.lang, [option.label, f"press.{number}"])
         hints = ["hint.repeat", "hint.back"]
     else:
-        if not notice:
+        if not lead:
             say.add(gather, state.lang, current.steps[state.step])
         last = state.step == len(current.steps) - 1
         forward = "step.next" if not last else ("step.continue" if current.then else "step.done")

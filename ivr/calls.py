@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import Blueprint, Response, abort, request
 
-from . import answers
+from . import answers, metrics
 from .errors import apologise
 from .line import Line, current_line
 from .navigation import (
@@ -21,10 +22,12 @@ from .navigation import (
     Show,
     State,
     clamp_step,
+    option_number,
     press,
 )
 from .privacy import mask_number
 from .security import require_twilio_signature
+from .sms import Call
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -41,13 +44,14 @@ def _digits() -> str:
 def _count(name: str) -> int:
     """A small counter from the URL; garbage counts as zero."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 3 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else 0
 
 
 @bp.post("")
 def incoming() -> Response:
     """Welcome a new call and ask which language to use."""
     log.info("call %s from %s", request.form.get("CallSid", "-"), mask_number(request.form.get("From")))
+    metrics.call_started()
     return answers.twiml(answers.language_menu(current_line(), welcome=True))
 
 
@@ -56,11 +60,12 @@ def language() -> Response:
     """Take the language key, or re-ask after silence or a wrong key."""
     line = current_line()
     digits, silent, wrong = _digits(), _count("silent"), _count("wrong")
-    if digits.isdigit() and 1 <= int(digits) <= len(line.languages):
-        lang = line.languages[int(digits) - 1].code
-        return _answer(line, Show(State(lang, line.catalog.tree.start)))
+    number = option_number(digits)
+    if 1 <= number <= len(line.languages):
+        lang = line.languages[number - 1].code
+        return _answer(line, Show(State(lang, line.catalog.tree.start)), _actions(line))
     if digits == HELP:
-        return _answer(line, Show(State(line.fallback[0], line.catalog.tree.help)))
+        return _answer(line, Show(State(line.fallback[0], line.catalog.tree.help)), _actions(line))
     if digits == REPEAT:
         return answers.twiml(answers.language_menu(line, welcome=False))
     if not digits:
@@ -86,13 +91,33 @@ def step(lang: str, node: str) -> Response:
         wrong=_count("wrong"),
         origin=request.args.get("from", "")[:64] or None,
     )
-    return _answer(line, press(tree, state, _digits(), line.actions))
+    actions = _actions(line)
+    move = press(tree, state, _digits(), actions)
+    if isinstance(move, Act) and move.action == "sms":
+        metrics.moved(line, move)
+        return _text(line, replace(state, silent=0, wrong=0))
+    return _answer(line, move, actions)
 
 
-def _answer(line: Line, move: Move) -> Response:
-    """Turn a move of the state machine into TwiML."""
+def _actions(line: Line) -> frozenset[str]:
+    """The actions this call can use: the line's own, and a text message when this caller may get one."""
+    if line.sms is not None and line.sms.offered(Call.from_form(request.form)):
+        return line.actions | {"sms"}
+    return line.actions
+
+
+def _text(line: Line, state: State) -> Response:
+    """Text the caller the website and the CCC number, say whether it went, then offer the same keys again."""
+    sent = line.sms is not None and line.sms.send(Call.from_form(request.form), state.lang)
+    result = "sms.sent" if sent else "sms.failed"
+    return answers.twiml(answers.node(line, state, actions=_actions(line), result=result))
+
+
+def _answer(line: Line, move: Move, actions: frozenset[str]) -> Response:
+    """Turn a move of the state machine into TwiML, with the actions this call can use."""
+    metrics.moved(line, move)
     if isinstance(move, Show):
-        return answers.twiml(answers.node(line, move.state, move.notice))
+        return answers.twiml(answers.node(line, move.state, move.notice, actions))
     if isinstance(move, Act):
         lang = request.view_args.get("lang", line.fallback[0]) if request.view_args else line.fallback[0]
         return answers.twiml(answers.transfer(line, lang))

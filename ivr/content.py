@@ -15,7 +15,7 @@ REFERENCE_LANGUAGE = "fr"
 
 # Keys 1..8 carry options; 9, 0, * and # are reserved (repeat, help, back, next).
 MAX_OPTIONS = 8
-ACTIONS = frozenset({"transfer"})
+ACTIONS = frozenset({"transfer", "sms"})
 REVIEW_STATES = frozenset({"source", "machine", "native"})
 CHANNELS = frozenset({"voice", "sms"})
 
@@ -38,6 +38,9 @@ SYSTEM_KEYS = (
     "error.apology",
     "transfer.connecting",
     "transfer.ended",
+    "sms.sent",
+    "sms.failed",
+    "sms.body",
 )
 
 

@@ -7,7 +7,7 @@ import logging
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import answers
+from . import answers, metrics
 from .line import current_line
 
 log = logging.getLogger("ivr.errors")
@@ -18,6 +18,7 @@ def apologise(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error  # a clean 4xx for requests we refuse on purpose
     log.exception("voice view failed on %s", request.path)
+    metrics.fault(error)
     line = current_line()
     lang = (request.view_args or {}).get("lang")
     langs = [lang] if lang in line.catalog.languages else list(line.fallback)

@@ -1,6 +1,13 @@
 """gunicorn settings shared by the Procfile, `make run` and the load benchmark."""
 
+from __future__ import annotations
+
+import gc
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 # Twilio gives a webhook 15 s; a request that takes a worker longer than this is already lost.
 timeout = 15
@@ -8,3 +15,47 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 accesslog = None  # the app logs each webhook itself, with phone numbers masked
+
+# prometheus-client chooses its multiprocess mode when a worker first imports it, so the folder where
+# each worker writes its metrics must be in the environment before any worker starts.
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_own_metrics_dir = METRICS_DIR not in os.environ
+if _own_metrics_dir:
+    os.environ[METRICS_DIR] = tempfile.mkdtemp(prefix="ivr-metrics-")
+
+
+def on_starting(server: Any) -> None:
+    """Count from zero: files left by an earlier run would add its calls to this one's totals."""
+    folder = Path(os.environ[METRICS_DIR])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Put the worker's prometheus-client in multiprocess mode before it loads the app.
+
+    Importing this module imported the `ivr` package, and with it prometheus-client, before the folder
+    above was set: its choice of mode has to be made again in each worker, which inherits that import.
+    """
+    from prometheus_client import values
+
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+
+
+def post_worker_init(worker: Any) -> None:
+    """Leave the loaded app out of garbage collection: its content, audio index and modules live as long."""
+    gc.freeze()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges; its counters stay in the sums, as Prometheus expects."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    """Remove the metrics folder this configuration made for itself."""
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ[METRICS_DIR], ignore_errors=True)

@@ -191,7 +191,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="auth token that signs requests (default: $TWILIO_AUTH_TOKEN)")
     parser.add_argument("--caller", default="+33612345678", help="the caller's number (From)")
     args = parser.parse_args(argv)
-    phone = Phone(HttpTransport(), args.url, args.token, caller=args.caller)
+    # The words of each played file, through the audio manifest of IVR_AUDIO_DIR (or the default folder).
+    from .audio.index import describer
+
+    phone = Phone(HttpTransport(), args.url, args.token, caller=args.caller, describe=describer())
     try:
         show(phone.dial())
         while not phone.ended:

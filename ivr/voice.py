@@ -36,7 +36,8 @@ class Voice:
         # Twilio <Say> attributes per language: the content file's, overridden by configuration.
         self.say_options: dict[str, dict[str, str]] = {}
         for code, language in catalog.languages.items():
-            merged = {"language": language.say_language, "voice": language.say_voice, **overrides.get(code, {})}
+            own = {"language": language.say_language, "voice": language.say_voice}
+            merged = {**own, **overrides.get(code, {})}
             self.say_options[code] = {key: value for key, value in merged.items() if value}
 
     def can_say(self, lang: str) -> bool:

@@ -1,0 +1,124 @@
+"""One batch of prompts to build: synthesise and clean each, encode them all with one ffmpeg run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..content import source_hash
+from . import cleaning
+from .engines import Engine, EngineError
+from .manifest import Entry
+from .media import Encoding, MediaError, Segment, encode
+
+HASH_CHARS = 12
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One prompt's result: its entry (new, kept, or None) and what happened."""
+
+    lang: str
+    key: str
+    entry: Entry | None
+    status: str  # built, up_to_date, missing or failed
+    skipped: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+@dataclass(frozen=True)
+class Candidate:
+    """An engine that may make a prompt now, with the settings and hash its file would have."""
+
+    engine: str
+    voice: dict[str, Any]
+    spec: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """A prompt to build: the engines to try in order, and what the planning already noted."""
+
+    lang: str
+    key: str
+    text: str
+    candidates: tuple[Candidate, ...]
+    old: Entry | None
+    skipped: tuple[str, ...]
+    problems: tuple[str, ...]
+
+def is_current(old: Entry | None, engine: str, spec: str, folder: Path) -> bool:
+    """Whether the old entry is this engine's file for this exact spec, and still on disk."""
+    return old is not None and old.engine == engine and old.spec == spec and (folder / old.file).is_file()
+
+@dataclass(frozen=True)
+class _Ready:
+    """A prompt synthesised and cleaned, waiting for the batch's ffmpeg run."""
+
+    task: Task
+    candidate: Candidate
+    audio: Segment
+    problems: tuple[str, ...]
+
+
+def _synthesise(engines: Mapping[str, Engine], folder: Path, task: Task) -> Outcome | _Ready:
+    """Try the task's engines in order; the first that works gives the audio, already cleaned."""
+    problems = list(task.problems)
+    for candidate in task.candidates:
+        if is_current(task.old, candidate.engine, candidate.spec, folder):
+            return Outcome(task.lang, task.key, task.old, "up_to_date", task.skipped, tuple(problems))
+        try:
+            audio = cleaning.clean(engines[candidate.engine].synthesize(task.lang, task.key, task.text))
+        except (EngineError, MediaError, ValueError) as error:
+            problems.append(f"{task.lang}/{task.key}: {candidate.engine} failed: {error}")
+            continue
+        return _Ready(task, candidate, audio, tuple(problems))
+    return Outcome(task.lang, task.key, None, "failed", task.skipped, tuple(problems))
+
+
+def make_batch(engines: Mapping[str, Engine], folder: Path, encoding: Encoding,
+               tasks: list[Task]) -> list[Outcome]:
+    """Synthesise and clean each task with its first working engine, then encode them all at once."""
+    results = [_synthesise(engines, folder, task) for task in tasks]
+    outcomes = [result for result in results if isinstance(result, Outcome)]
+    ready = [result for result in results if isinstance(result, _Ready)]
+    scratch = [folder / item.task.lang / f".{item.task.key}.{os.getpid()}.tmp" for item in ready]
+    try:
+        for path in scratch:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        encode([(item.audio, path) for item, path in zip(ready, scratch, strict=True)], encoding)
+    except (MediaError, OSError) as error:
+        ready_failed = [(item, f"encoding failed: {error}") for item in ready]
+    else:
+        ready_failed = []
+        for item, path in zip(ready, scratch, strict=True):
+            try:
+                entry = _keep(path, item, engines[item.candidate.engine].quality, encoding)
+            except (MediaError, OSError) as error:
+                ready_failed.append((item, f"keeping the file failed: {error}"))
+                continue
+            outcomes.append(Outcome(item.task.lang, item.task.key, entry, "built", item.task.skipped,
+                                    item.problems))
+    finally:
+        for path in scratch:
+            path.unlink(missing_ok=True)
+    outcomes += [Outcome(item.task.lang, item.task.key, None, "failed", item.task.skipped,
+                         (*item.problems, f"{item.task.lang}/{item.task.key}: {problem}"))
+                 for item, problem in ready_failed]
+    return outcomes
+
+
+def _keep(scratch: Path, item: _Ready, quality: str, encoding: Encoding) -> Entry:
+    """Give an encoded file its content-hashed name; an empty file is an error, never kept."""
+    data = scratch.read_bytes()
+    if not data:
+        raise MediaError("the encoder wrote an empty file")
+    task, candidate = item.task, item.candidate
+    name = f"{task.key}.{hashlib.sha256(data).hexdigest()[:HASH_CHARS]}.{encoding.extension}"
+    os.replace(scratch, scratch.parent / name)
+    return Entry(file=f"{task.lang}/{name}", text=task.text, text_hash=source_hash(task.text),
+                 spec=candidate.spec, engine=candidate.engine, quality=quality, voice=candidate.voice,
+                 duration_ms=len(item.audio), bytes=len(data))

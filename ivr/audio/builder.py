@@ -1,0 +1,187 @@
+"""Build the audio of every spoken prompt: pick an engine, clean, encode, record it in the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..content import Catalog, source_hash
+from . import cleaning
+from .batch import Candidate, Outcome, Task, is_current, make_batch
+from .engines import HUMAN, Engine
+from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save
+from .media import Encoding
+
+# What Twilio plays every file as, so nothing is lost after us; scripts/bench_audio.py measured the MP3
+# alternatives (half the size at best, and 18 dB or more of extra error): see the README's audio section.
+PHONE_ENCODING = Encoding(extension="wav", codec="pcm_mulaw", sample_rate=8000)
+BATCH = 16  # prompts per ffmpeg run
+
+Progress = Callable[[int, int, str, str], None]
+
+
+@dataclass
+class Tally:
+    """What happened to one language's prompts in a build."""
+
+    built: int = 0
+    up_to_date: int = 0
+    missing: int = 0
+    failed: int = 0
+    engines: Counter[str] = field(default_factory=Counter)
+    skipped: set[str] = field(default_factory=set)  # engines passed over, with why
+    problems: list[str] = field(default_factory=list)
+
+
+def engine_order(preferences: Mapping[str, Sequence[str]], lang: str) -> list[str]:
+    """The engines to try for a language, best first; '*' covers languages without their own list."""
+    return list(preferences.get(lang) or preferences.get("*") or [])
+
+
+def spec_hash(text: str, engine: str, voice: Mapping[str, Any], encoding: Encoding) -> str:
+    """Everything that decides a file's sound, hashed: equal hashes need no rebuild."""
+    spec = {"text": text, "engine": engine, "voice": voice, "cleaning": cleaning.settings(),
+            "encoding": encoding.as_dict()}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+class Builder:
+    """Builds one audio folder's prompts with the given engines and preferences."""
+
+    def __init__(self, audio_dir: Path, engines: Mapping[str, Engine],
+                 preferences: Mapping[str, Sequence[str]], *, offline: bool = False,
+                 require: Sequence[str] = (), encoding: Encoding = PHONE_ENCODING, jobs: int = 0,
+                 batch: int = BATCH) -> None:
+        unknown = {name for names in preferences.values() for name in names} - set(engines)
+        unknown |= set(require) - set(engines)
+        if unknown:
+            raise ValueError(f"unknown audio engine(s): {', '.join(sorted(unknown))}")
+        self.folder = audio_dir / BUILD_DIR
+        self.manifest_path = manifest_path(audio_dir)
+        self.engines = dict(engines)
+        self.preferences = preferences
+        self.offline = offline
+        self.require = frozenset(require)
+        self.encoding = encoding
+        self.jobs = jobs or os.cpu_count() or 1
+        self.batch = batch
+        self._unusable: dict[str, str | None] = {}
+
+    def why_not(self, engine: Engine) -> str | None:
+        """Why an engine is passed over in this build, decided once, without any connection."""
+        if engine.name not in self._unusable:
+            reason = "offline build" if self.offline and engine.needs_network else engine.unusable()
+            self._unusable[engine.name] = reason
+        return self._unusable[engine.name]
+
+    def build(self, catalog: Catalog, languages: Sequence[str] = (),
+              progress: Progress | None = None) -> dict[str, Tally]:
+        """Bring the folder up to date with the catalog; returns a tally per language built."""
+        old = load(self.manifest_path)
+        wanted = [code for code in sorted(catalog.languages) if not languages or code in languages]
+        tallies = {code: Tally() for code in wanted}
+        manifest = Manifest(encoding=self.encoding.as_dict(),
+                            languages={code: dict(entries) for code, entries in old.languages.items()
+                                       if code in catalog.languages and code not in wanted})
+        manifest.languages.update({code: {} for code in wanted})
+        planned = [self.plan(code, key, catalog.languages[code].text(key), old.get(code, key))
+                   for code in wanted for key in catalog.languages[code].spoken_keys()]
+        tasks = [item for item in planned if isinstance(item, Task)]
+        done = 0
+        try:
+            for outcomes in self._run(tasks, [item for item in planned if isinstance(item, Outcome)]):
+                for outcome in outcomes:
+                    self._record(outcome, manifest, tallies[outcome.lang])
+                done += len(outcomes)
+                if progress and outcomes:
+                    progress(done, len(planned), outcomes[-1].lang, outcomes[-1].key)
+        finally:
+            save(manifest, self.manifest_path)
+        self._prune(manifest)
+        return tallies
+
+    def _run(self, tasks: list[Task], settled: list[Outcome]) -> Iterator[list[Outcome]]:
+        """Outcomes as batches finish: in this process for one job, else in a pool of processes."""
+        yield settled
+        batches = [tasks[start:start + self.batch] for start in range(0, len(tasks), self.batch)]
+        if self.jobs == 1 or len(batches) < 2:
+            for batch in batches:
+                yield make_batch(self.engines, self.folder, self.encoding, batch)
+            return
+        # Processes, not threads: eSpeak and the cleaning hold the interpreter, and eSpeak keeps global
+        # state. Spawned, not forked, so no child inherits the parent's eSpeak or threads.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=context) as pool:
+            futures: list[Future[list[Outcome]]] = [
+                pool.submit(make_batch, self.engines, self.folder, self.encoding, batch) for batch in batches
+            ]
+            for future in as_completed(futures):
+                yield future.result()
+
+    @staticmethod
+    def _record(outcome: Outcome, manifest: Manifest, tally: Tally) -> None:
+        setattr(tally, outcome.status, getattr(tally, outcome.status) + 1)
+        tally.skipped.update(outcome.skipped)
+        tally.problems.extend(outcome.problems)
+        if outcome.entry is not None:
+            manifest.languages[outcome.lang][outcome.key] = outcome.entry
+            tally.engines[outcome.entry.engine] += 1
+
+    def plan(self, lang: str, key: str, text: str, old: Entry | None) -> Outcome | Task:
+        """Walk the engines best first: keep an up-to-date file, or list the engines that may build it."""
+        candidates: list[Candidate] = []
+        skipped: list[str] = []
+        problems: list[str] = []
+        for name in engine_order(self.preferences, lang):
+            engine = self.engines[name]
+            voice = engine.settings(lang, key, text)
+            if voice is not None:
+                if engine.quality == HUMAN:
+                    voice = {**voice, "for_text": _recorded_for(old, name, voice, text)}
+                    if voice["for_text"] != source_hash(text):
+                        problems.append(f"{lang}/{key}: recorded for an earlier text; record it again")
+                spec = spec_hash(text, name, voice, self.encoding)
+                if not candidates and is_current(old, name, spec, self.folder):
+                    return Outcome(lang, key, old, "up_to_date", problems=tuple(problems))
+                reason = self.why_not(engine)
+                if reason is None:
+                    candidates.append(Candidate(name, voice, spec))
+                else:
+                    skipped.append(f"{name} ({reason})")
+            if name in self.require:
+                # A production build accepts nothing below a required engine.
+                if not candidates:
+                    problems.append(f"{lang}/{key}: required engine {name} cannot make it")
+                break
+        if not candidates:
+            status = "failed" if problems else "missing"
+            return Outcome(lang, key, None, status, tuple(skipped), tuple(problems))
+        return Task(lang, key, text, tuple(candidates), old, tuple(skipped), tuple(problems))
+
+    def _prune(self, manifest: Manifest) -> None:
+        """Delete built files the manifest no longer lists, and scratch files of an interrupted build."""
+        keep = set(manifest.by_file())
+        for path in self.folder.glob("*/*"):
+            relative = path.relative_to(self.folder).as_posix()
+            ours = path.suffix[1:] in AUDIO_TYPES or path.suffix == ".tmp"
+            if ours and path.is_file() and relative not in keep:
+                path.unlink()
+
+
+def _recorded_for(old: Entry | None, engine: str, voice: Mapping[str, Any], text: str) -> str:
+    """The hash of the text a recording was made for: the text of the build that first used it.
+
+    A text changed after its recording still plays the recording (a person's voice), but every build
+    says it should be recorded again.
+    """
+    if old is not None and old.engine == engine and old.voice.get("sha256") == voice.get("sha256"):
+        return str(old.voice.get("for_text", old.text_hash))
+    return source_hash(text)

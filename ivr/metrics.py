@@ -1,0 +1,110 @@
+"""Prometheus metrics: what callers do and how the line answers, summed over all gunicorn workers."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, g, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from .line import Line
+from .navigation import Act, Move, Show
+
+# Twilio's final CallStatus values; anything else is counted as "other" so labels stay few.
+OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
+ERROR_KINDS = ("exception", "http_5xx")
+# Webhooks answer in milliseconds; the top buckets show a request nearing Twilio's 15 s limit.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
+DURATION_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
+MENU_KEYS = frozenset("12345678")
+
+
+class Metrics:
+    """The line's metrics, in a registry of their own so that each app (and each test) counts from zero."""
+
+    def __init__(self, line: Line) -> None:
+        # Under gunicorn each worker writes its own file and /metrics sums them (see gunicorn_conf).
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        self.registry = registry = CollectorRegistry()
+        self.calls = Counter("ivr_calls", "Calls answered (the first webhook of a call).", registry=registry)
+        self.languages = Counter("ivr_language_chosen", "Languages chosen on the language menu.",
+                                 ["language"], registry=registry)
+        self.choices = Counter("ivr_menu_choices", "Options chosen in a menu: the node and where it led.",
+                               ["node", "choice"], registry=registry)
+        self.help = Counter("ivr_help_requests", "Times a caller reached the help menu.", ["language"],
+                            registry=registry)
+        self.transfers = Counter("ivr_transfers", "Calls put through to the CCC.", ["language"],
+                                 registry=registry)
+        self.errors = Counter("ivr_errors", "Faults: an apology after an exception in a view, or a 5xx.",
+                              ["kind"], registry=registry)
+        self.rejected = Counter("ivr_rejected_requests", "Requests refused with a 4xx (403: bad signature).",
+                                ["status"], registry=registry)
+        self.latency = Histogram("ivr_request_duration_seconds", "Time to answer a webhook, per endpoint.",
+                                 ["endpoint"], buckets=LATENCY_BUCKETS, registry=registry)
+        self.ended = Counter("ivr_calls_ended", "Calls ended, by Twilio's final CallStatus.", ["outcome"],
+                             registry=registry)
+        self.duration = Histogram("ivr_call_duration_seconds", "Length of completed calls, from Twilio.",
+                                  buckets=DURATION_BUCKETS, registry=registry)
+        self.fallbacks = Counter("ivr_fallback_answers", "Times Twilio fell back to the fallback URL.",
+                                 registry=registry)
+        # Series that exist from the start read as 0 on a dashboard instead of "no data".
+        for language in line.languages:
+            for counter in (self.languages, self.help, self.transfers):
+                counter.labels(language.code)
+        for name in (*OUTCOMES, "other"):
+            self.ended.labels(name)
+        for kind in ERROR_KINDS:
+            self.errors.labels(kind)
+
+    def exposition(self) -> bytes:
+        """The text Prometheus scrapes: this process's registry, or the sum of every worker's files."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its metrics."""
+    app.extensions["ivr.metrics"] = Metrics(app.extensions["ivr"])
+
+
+def current_metrics() -> Metrics:
+    """The metrics of the app serving this request."""
+    metrics: Metrics = current_app.extensions["ivr.metrics"]
+    return metrics
+
+
+def call_started() -> None:
+    """Count a new call."""
+    current_metrics().calls.inc()
+
+
+def fault(error: Exception) -> None:
+    """Count an exception turned into the spoken apology, and name it in the request's log line."""
+    g.ivr_fault = type(error).__name__
+    current_metrics().errors.labels("exception").inc()
+
+
+def moved(line: Line, move: Move) -> None:
+    """Count what a key press did: a language chosen, a menu option, help reached, a transfer."""
+    metrics = current_metrics()
+    here = (request.view_args or {}).get("node")  # None on the language menu
+    lang = (request.view_args or {}).get("lang", line.fallback[0])
+    key = request.form.get("Digits", "").strip()
+    tree = line.catalog.tree
+    if isinstance(move, Act):
+        metrics.transfers.labels(lang).inc()
+    if isinstance(move, Show) and move.notice is None:
+        lang = move.state.lang
+        if here is None and move.state.node == tree.start:
+            metrics.languages.labels(lang).inc()
+        if move.state.node == tree.help and here != tree.help:
+            metrics.help.labels(lang).inc()
+    if here is not None and tree.nodes[here].kind == "menu" and key in MENU_KEYS:
+        if isinstance(move, Act):
+            metrics.choices.labels(here, move.action).inc()
+        elif isinstance(move, Show) and move.notice is None:
+            metrics.choices.labels(here, move.state.node).inc()

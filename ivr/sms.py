@@ -1,0 +1,167 @@
+"""Text the caller the website, the CCC number and the fiche: who may get one, and sending it via Twilio."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from .content import Catalog
+from .privacy import mask_number
+from .sms_limits import Limiter, MemoryStore, RedisStore, Store
+from .sms_text import FICHE_URL, sms_message
+
+log = logging.getLogger("ivr.sms")
+
+E164 = re.compile(r"\+[1-9]\d{6,14}")
+# What Twilio puts in From when the caller ID is withheld: ANONYMOUS, RESTRICTED, BLOCKED, UNAVAILABLE and
+# UNKNOWN spelled on a keypad. They look like numbers (+7 and +266 are real country codes), so list them.
+WITHHELD = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"})
+
+
+class SmsConfigError(RuntimeError):
+    """Text messages are switched on but cannot work safely with these settings."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """What Twilio's webhook tells about a call: its id, who calls, and the number they dialled."""
+
+    sid: str
+    caller: str
+    line_number: str
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> Call:
+        """Read the call from a webhook's form."""
+        return cls(form.get("CallSid", ""), form.get("From", ""), form.get("To", ""))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which numbers may receive a text, and from which number it goes."""
+
+    prefixes: tuple[str, ...]
+    sender: str | None = None  # None: the number the caller dialled
+
+    def recipient_ok(self, number: str) -> bool:
+        """A real, shown number in an allowed country: never a withheld or malformed caller ID."""
+        return bool(E164.fullmatch(number)) and number not in WITHHELD and number.startswith(self.prefixes)
+
+    def sender_for(self, call: Call) -> str | None:
+        """The configured sender, else the line's own number when Twilio gave a proper one."""
+        if self.sender:
+            return self.sender
+        return call.line_number if E164.fullmatch(call.line_number) else None
+
+
+class Sender:
+    """Twilio's Messages API through its own client, waiting a short time at most."""
+
+    def __init__(self, account_sid: str, auth_token: str, timeout: float,
+                 base_url: str | None = None) -> None:
+        # The timeout bounds the connection and each read; the caller waits in silence meanwhile.
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        if base_url:
+            # A local fake of Twilio's API (tests, demos): the client builds every Messages URL from this.
+            self.client.api.base_url = base_url.rstrip("/")
+
+    def send(self, to: str, sender: str, body: str) -> bool:
+        """Send one text; True only when Twilio accepted it, and never an exception."""
+        try:
+            message = self.client.messages.create(to=to, from_=sender, body=body)
+        except TwilioRestException as error:
+            # Twilio's message text may quote the number, so only its status and code are logged.
+            log.warning("sms to %s refused: HTTP %s, Twilio error %s",
+                        mask_number(to), error.status, error.code)
+            return False
+        except Exception as error:  # a timeout, or any other fault of the API, must not end the call
+            log.warning("sms to %s failed: %s", mask_number(to), type(error).__name__)
+            return False
+        if message.status == "failed":
+            log.warning("sms to %s failed at once (%s)", mask_number(to), message.sid)
+            return False
+        log.info("sms to %s accepted (%s)", mask_number(to), message.sid)
+        return True
+
+
+class TextMessages:
+    """The 'receive this by text message' option: whether a call is offered it, and sending it."""
+
+    def __init__(self, policy: Policy, limiter: Limiter, sender: Sender, catalog: Catalog,
+                 fiche_url: str = FICHE_URL) -> None:
+        self.policy = policy
+        self.limiter = limiter
+        self.sender = sender
+        self.catalog = catalog
+        self.fiche_url = fiche_url
+
+    def offered(self, call: Call) -> bool:
+        """Whether this call may be offered a text now."""
+        return (
+            bool(call.sid)
+            and self.policy.recipient_ok(call.caller)
+            and self.policy.sender_for(call) is not None
+            and self.limiter.allows(call.sid, call.caller)
+        )
+
+    def send(self, call: Call, lang: str) -> bool:
+        """Send the caller the text in their language, within the limits; True only if Twilio accepted it."""
+        sender = self.policy.sender_for(call)
+        if not self.offered(call) or sender is None or not self.limiter.claim(call.sid, call.caller):
+            return False
+        # The attempt counts even if Twilio then fails: after a timeout, the text may well have gone.
+        body = sms_message(self.catalog.languages[lang], self.fiche_url)
+        return self.sender.send(call.caller, sender, body)
+
+
+def from_config(config: Mapping[str, Any], catalog: Catalog) -> TextMessages | None:
+    """Build the option from the app's settings; None when switched off, SmsConfigError when unsafe."""
+    if not config["SMS_ENABLED"]:
+        return None
+    sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
+    if not sid or not token:
+        raise SmsConfigError("SMS_ENABLED needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use Twilio.")
+    limit = int(config["SMS_DAILY_LIMIT"])
+    timeout = float(config["SMS_TIMEOUT"])
+    if limit < 1 or timeout <= 0:
+        raise SmsConfigError("SMS_DAILY_LIMIT must be 1 or more and SMS_TIMEOUT above 0 seconds.")
+    fiche_url = str(config["FICHE_URL"])
+    if "{lang}" not in fiche_url:
+        raise SmsConfigError("FICHE_URL must contain {lang}, where the fiche's language code goes.")
+    sender = Sender(str(sid), str(token), timeout, config["TWILIO_API_BASE_URL"])
+    policy = Policy(_prefixes(config["SMS_ALLOWED_PREFIXES"]), str(config["SMS_FROM"] or "") or None)
+    return TextMessages(policy, _limiter(config, limit), sender, catalog, fiche_url)
+
+
+def _prefixes(raw: Any) -> tuple[str, ...]:
+    """Allowed prefixes from a list, or from a comma-separated string as an environment variable gives it."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    prefixes = tuple(str(item).strip() for item in items if str(item).strip())
+    if not prefixes or not all(re.fullmatch(r"\+\d{1,6}", prefix) for prefix in prefixes):
+        raise SmsConfigError(f"SMS_ALLOWED_PREFIXES must list prefixes such as '+33', not {raw!r}.")
+    return prefixes
+
+
+def _limiter(config: Mapping[str, Any], limit: int) -> Limiter:
+    """Counts in Redis when REDIS_URL is set, else in this process, under a salt that stays secret."""
+    url, salt = config["REDIS_URL"], config["SMS_HASH_SALT"]
+    store: Store
+    if url:
+        if not salt:
+            # Shared counts outlive this process and are read by others: they need one stable, secret salt.
+            raise SmsConfigError("REDIS_URL is set, so SMS_HASH_SALT must be too (a long random secret).")
+        store = RedisStore.from_url(str(url))
+    else:
+        log.warning("sms limits are kept in this process's memory: run one worker process, or set REDIS_URL")
+        store = MemoryStore()
+    # Counts in memory die with the process, so a salt of its own, never written anywhere, is enough.
+    key = str(salt).encode() if salt else secrets.token_bytes(32)
+    return Limiter(store, key, limit)

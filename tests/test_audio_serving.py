@@ -1,0 +1,146 @@
+"""Serving the built files, and the webhook playing them: headers, revalidation, traversal, fallbacks."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from ivr.audio.index import describer
+from ivr.audio.manifest import Entry, Manifest, ManifestError, load, manifest_path, save
+from ivr.content import load_catalog, source_hash
+from ivr.phone import Phone
+
+FRENCH = load_catalog().reference
+PLAYED = ("welcome", "language.option", "press.1")
+
+
+def build_fake_audio(audio_dir: Path, keys: tuple[str, ...] = PLAYED) -> Manifest:
+    """A manifest and files for a few French prompts, as a build would leave them."""
+    manifest = Manifest(encoding={"extension": "wav"})
+    manifest.languages["fr"] = {}
+    for key in keys:
+        data = f"RIFF fake audio of {key}".encode()
+        name = f"fr/{key}.{hashlib.sha256(data).hexdigest()[:12]}.wav"
+        path = audio_dir / "build" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        text = FRENCH.text(key)
+        manifest.languages["fr"][key] = Entry(name, text, source_hash(text), "spec", "espeak", "offline", {},
+                                              1500, len(data))
+    save(manifest, manifest_path(audio_dir))
+    return manifest
+
+
+@pytest.fixture
+def audio_dir(tmp_path: Path) -> Path:
+    """The folder conftest's apps use as AUDIO_DIR, with a few prompts built."""
+    build_fake_audio(tmp_path / "audio")
+    return tmp_path / "audio"
+
+
+@pytest.fixture
+def served(audio_dir: Path, make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+def welcome_file(audio_dir: Path) -> str:
+    return next(path.name for path in (audio_dir / "build" / "fr").glob("welcome.*"))
+
+
+def test_file_is_served_with_type_and_lasting_cache_headers(served: Flask, audio_dir: Path) -> None:
+    name = welcome_file(audio_dir)
+    with served.test_client().get(f"/audio/fr/{name}") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "audio/wav"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["ETag"] == '"' + name.split(".")[-2] + '"'  # the content hash in the name
+        assert response.headers["Last-Modified"]
+        assert response.get_data() == b"RIFF fake audio of welcome"
+
+
+def test_revalidation_answers_304(served: Flask, audio_dir: Path) -> None:
+    client = served.test_client()
+    url = f"/audio/fr/{welcome_file(audio_dir)}"
+    with client.get(url) as first:
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    with client.get(url, headers={"If-None-Match": etag}) as by_etag:
+        assert by_etag.status_code == 304 and by_etag.get_data() == b""
+    with client.get(url, headers={"If-Modified-Since": modified}) as by_date:
+        assert by_date.status_code == 304
+
+
+@pytest.mark.parametrize("path", [
+    "/audio/../pyproject.toml",
+    "/audio/%2e%2e/%2e%2e/pyproject.toml",
+    "/audio/fr/..%2f..%2f..%2fpyproject.toml",
+    "/audio/fr/%2e%2e/%2e%2e/secret.wav",
+    "/audio/manifest.json",
+    "/audio/fr/missing.0123456789ab.wav",
+    "/audio/fr/",
+])
+def test_nothing_outside_the_audio_files_is_served(served: Flask, audio_dir: Path, path: str) -> None:
+    (audio_dir / "secret.wav").write_bytes(b"not in the build folder")
+    with served.test_client().get(path) as response:
+        assert response.status_code == 404
+    with served.test_client().get("/audio/../secret.wav") as response:
+        assert response.status_code == 404
+
+
+def test_webhook_plays_built_prompts_and_says_the_rest(served: Flask, make_phone: Callable[..., Phone],
+                                                       audio_dir: Path) -> None:
+    entries = load(manifest_path(audio_dir)).languages["fr"]
+    heard = make_phone(served, describe=describer(audio_dir)).dial()
+    played = [item for item in heard if item.verb == "play"]
+    assert [item.url for item in played] == [f"http://localhost/audio/{entries[key].file}" for key in PLAYED]
+    # The terminal phone shows the words of each file, found through the manifest.
+    assert played[0].text.startswith(FRENCH.text("welcome") + "   [welcome, espeak, 1.5 s]")
+    said = [item.text for item in heard if item.verb == "say"]
+    assert FRENCH.text("welcome") not in said
+    english = load_catalog().languages["en"]
+    assert english.text("language.option") in said  # no file for it: still said
+
+
+def test_a_file_gone_after_start_is_said_instead(served: Flask, make_phone: Callable[..., Phone],
+                                                 audio_dir: Path) -> None:
+    (audio_dir / "build" / "fr" / welcome_file(audio_dir)).unlink()
+    heard = make_phone(served).dial()
+    assert heard[0].verb == "say" and heard[0].text == FRENCH.text("welcome")
+
+
+def test_base_url_sends_twilio_to_the_cdn(audio_dir: Path, make_app: Callable[..., Flask],
+                                          make_phone: Callable[..., Phone]) -> None:
+    app = make_app(AUDIO_BASE_URL="https://cdn.example.org/line-audio/")
+    heard = make_phone(app).dial()
+    assert heard[0].url == f"https://cdn.example.org/line-audio/fr/{welcome_file(audio_dir)}"
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{not json", "cannot be read"),
+    ('{"format": 99, "languages": {}}', "not a format 1 audio manifest"),
+    ('{"format": 1, "languages": {"fr": {"welcome": {"file": "x.wav"}}}}', "languages.fr.welcome has the"),
+    ('{"format": 1, "languages": {"fr": {"welcome": {"file": "../../etc/passwd", "text": "t", "text_hash": '
+     '"h", "spec": "s", "engine": "e", "quality": "q", "voice": {}, "duration_ms": 1, "bytes": 1}}}}',
+     "not a file inside the build folder"),
+])
+def test_a_broken_manifest_stops_the_app_naming_it(tmp_path: Path, make_app: Callable[..., Flask],
+                                                   content: str, problem: str) -> None:
+    path = manifest_path(tmp_path / "audio")
+    path.parent.mkdir(parents=True)
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ManifestError) as error:
+        make_app()
+    assert str(path) in str(error.value) and problem in str(error.value)
+
+
+def test_no_manifest_means_every_prompt_is_said(make_app: Callable[..., Flask],
+                                                make_phone: Callable[..., Phone]) -> None:
+    heard = make_phone(make_app()).dial()
+    assert heard and all(item.verb in ("say", "pause", "hangup") for item in heard)
+
+
+def test_describer_without_a_manifest_shows_nothing(tmp_path: Path) -> None:
+    assert describer(tmp_path)("http://localhost/audio/fr/welcome.0123456789ab.wav") is None

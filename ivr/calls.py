@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 from flask import Blueprint, Response, abort, request
@@ -25,14 +24,12 @@ from .navigation import (
     option_number,
     press,
 )
-from .privacy import mask_number
 from .security import require_twilio_signature
 from .sms import Call
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
 bp.register_error_handler(Exception, apologise)
-log = logging.getLogger("ivr.calls")
 
 MAX_DIGITS = 8  # one key is expected; anything longer is a wrong key, not an error
 
@@ -50,7 +47,6 @@ def _count(name: str) -> int:
 @bp.post("")
 def incoming() -> Response:
     """Welcome a new call and ask which language to use."""
-    log.info("call %s from %s", request.form.get("CallSid", "-"), mask_number(request.form.get("From")))
     metrics.call_started()
     return answers.twiml(answers.language_menu(current_line(), welcome=True))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tempfile
@@ -33,19 +32,12 @@ def on_starting(server: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    """Put the worker's prometheus-client in multiprocess mode before it loads the app.
-
-    Importing this module imported the `ivr` package, and with it prometheus-client, before the folder
-    above was set: its choice of mode has to be made again in each worker, which inherits that import.
-    """
+    """Put the worker's prometheus-client in multiprocess mode before it loads the app."""
+    # Importing this module imported the `ivr` package, and with it prometheus-client, before the folder
+    # above was set: the mode it chose then is wrong, and each worker inherits that import.
     from prometheus_client import values
 
     values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
-
-
-def post_worker_init(worker: Any) -> None:
-    """Leave the loaded app out of garbage collection: its content, audio index and modules live as long."""
-    gc.freeze()
 
 
 def child_exit(server: Any, worker: Any) -> None:

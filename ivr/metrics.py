@@ -14,6 +14,7 @@ from .navigation import Act, Move, Show
 # Twilio's final CallStatus values; anything else is counted as "other" so labels stay few.
 OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 ERROR_KINDS = ("exception", "http_5xx")
+WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.language", "voice.step", "ops.status", "ops.fallback")
 # Webhooks answer in milliseconds; the top buckets show a request nearing Twilio's 15 s limit.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 DURATION_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
@@ -48,7 +49,10 @@ class Metrics:
                                   buckets=DURATION_BUCKETS, registry=registry)
         self.fallbacks = Counter("ivr_fallback_answers", "Times Twilio fell back to the fallback URL.",
                                  registry=registry)
-        # Series that exist from the start read as 0 on a dashboard instead of "no data".
+        # Series that exist from the start read as 0 on a dashboard instead of "no data"; creating them
+        # now also opens this worker's metric files before anything could remove their folder.
+        for endpoint in WEBHOOK_ENDPOINTS:
+            self.latency.labels(endpoint)
         for language in line.languages:
             for counter in (self.languages, self.help, self.transfers):
                 counter.labels(language.code)

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from . import metrics, ops, rendering
 from .privacy import mask_number
 
-WEBHOOKS = frozenset({"voice.incoming", "voice.language", "voice.step", "ops.status", "ops.fallback"})
+WEBHOOKS = frozenset(metrics.WEBHOOK_ENDPOINTS)
 STATES = {"voice.incoming": "new", "voice.language": "language", "ops.fallback": "fallback"}
 log = logging.getLogger("ivr.requests")
 
@@ -67,7 +67,15 @@ def _start_clock() -> None:
 
 
 def _observe(response: Response) -> Response:
-    """Count the answer, time it, and write its log line."""
+    """Count the answer, time it, and write its log line; a failure here never replaces the answer."""
+    try:
+        _record(response)
+    except Exception:
+        log.exception("could not record the request")
+    return response
+
+
+def _record(response: Response) -> None:
     elapsed = time.perf_counter() - g.get("ivr_started", time.perf_counter())
     status = response.status_code
     endpoint = request.endpoint or "-"
@@ -83,7 +91,6 @@ def _observe(response: Response) -> Response:
         level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
         fields = _fields(endpoint, status, elapsed, fault)
         log.log(logging.ERROR if fault else level, "webhook", extra={"fields": fields})
-    return response
 
 
 def _fields(endpoint: str, status: int, elapsed: float, fault: str | None) -> dict[str, Any]:

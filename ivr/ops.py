@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import logging
+import time
 from dataclasses import replace
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -15,22 +18,34 @@ from .security import require_twilio_signature
 from .voice import NoAudio, Voice
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger("ivr.ops")
+# Checking every audio file takes ~15 ms: a report is reused for this many seconds, so that probes
+# from anyone on the internet cannot load the line.
+HEALTH_TTL = 10.0
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """Say whether the line can answer: content loaded, languages callable, how many prompts have audio."""
-    line = current_line()
+    kept = current_app.extensions.get("ivr.health")
+    now = time.monotonic()
+    if kept is None or kept[0] <= now:
+        kept = (now + HEALTH_TTL, health(current_line()))
+        current_app.extensions["ivr.health"] = kept
+    body = kept[1]
+    return jsonify(body), 200 if body["languages"] else 503
+
+
+def health(line: Line) -> dict[str, Any]:
+    """What /healthz reports."""
     spoken = [(language.code, key) for language in line.languages for key in language.spoken_keys()]
-    with_audio = sum(1 for code, key in spoken if line.voice.audio.url(code, key))
-    body = {
+    return {
         "status": "ok" if line.languages else "no language can be served",
         "languages": [language.code for language in line.languages],
         "nodes": len(line.catalog.tree.nodes),
         "prompts": len(spoken),
-        "prompts_with_audio": with_audio,
+        "prompts_with_audio": sum(1 for code, key in spoken if line.voice.audio.url(code, key)),
     }
-    return jsonify(body), 200 if line.languages else 503
 
 
 @bp.get("/metrics")
@@ -59,7 +74,10 @@ def status() -> Response:
 @bp.route("/twilio/fallback", methods=["GET", "POST"])
 def fallback() -> Response:
     """Twilio's fallback URL: the apology with the CCC number, built at start, so it cannot fail now."""
-    current_metrics().fallbacks.inc()
+    try:
+        current_metrics().fallbacks.inc()
+    except Exception:  # counting must never cost the caller the apology
+        log.exception("could not count a fallback answer")
     return Response(current_app.extensions["ivr.fallback"], mimetype="text/xml")
 
 

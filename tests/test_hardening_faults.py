@@ -157,6 +157,13 @@ def test_the_fallback_url_answers_even_when_content_and_audio_fail(
     assert metrics.get_sample_value("ivr_fallback_answers_total") == 2
 
 
+def test_the_fallback_answers_even_when_metrics_fail(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ivr.metrics.current_metrics", fault)
+    monkeypatch.setattr("ivr.ops.current_metrics", fault)
+    response = app.test_client().post("/twilio/fallback")
+    assert response.status_code == 200 and apology("fr") in response.get_data(as_text=True)
+
+
 def test_the_fallback_never_plays_a_file(audio_dir: Path, make_app: Callable[..., Flask]) -> None:
     body = make_app().test_client().post("/twilio/fallback").get_data(as_text=True)
     assert "<Play" not in body and apology("fr") in body

@@ -114,11 +114,11 @@ def _answer(line: Line, move: Move, actions: frozenset[str]) -> Response:
     metrics.moved(line, move)
     if isinstance(move, Show):
         return answers.twiml(answers.node(line, move.state, move.notice, actions))
-    if isinstance(move, Act):
-        lang = request.view_args.get("lang", line.fallback[0]) if request.view_args else line.fallback[0]
-        return answers.twiml(answers.transfer(line, lang))
     if isinstance(move, LanguageMenu):
         return answers.twiml(answers.language_menu(line, welcome=False))
+    # A transfer or a goodbye comes from a node's URL, which names the caller's language.
+    lang = (request.view_args or {}).get("lang", line.fallback[0])
+    if isinstance(move, Act):
+        return answers.twiml(answers.transfer(line, lang))
     assert isinstance(move, Goodbye)
-    lang = request.view_args["lang"] if request.view_args else line.fallback[0]
     return answers.twiml(answers.farewell(line, [lang], "goodbye.noinput"))

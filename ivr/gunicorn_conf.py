@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -51,3 +52,10 @@ def on_exit(server: Any) -> None:
     """Remove the metrics folder this configuration made for itself."""
     if _own_metrics_dir:
         shutil.rmtree(os.environ[METRICS_DIR], ignore_errors=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Keep what the app loaded at start (content, answers' builders, libraries) out of later collections."""
+    # Those objects live as long as the worker; without this every full collection walks them all again,
+    # and a caller whose request lands on one waits for it.
+    gc.freeze()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO, cast
 
@@ -67,48 +68,87 @@ def _start_clock() -> None:
 
 
 def _observe(response: Response) -> Response:
-    """Count the answer, time it, and write its log line; a failure here never replaces the answer."""
+    """Note what the answer was; count it and log it once it has gone out, so the caller never waits on it."""
     try:
-        _record(response)
+        observation = _observation(response)
     except Exception:
         log.exception("could not record the request")
+        return response
+    if observation is not None:
+        # The server closes the response after sending it: the metrics and the log line are written then.
+        response.call_on_close(observation.record)
     return response
 
 
-def _record(response: Response) -> None:
+@dataclass(frozen=True)
+class Observation:
+    """What one request's metrics and log line need, taken while the request is still at hand."""
+
+    metrics: metrics.Metrics
+    endpoint: str
+    status: int
+    elapsed: float
+    form: MultiDict[str, str]
+    view_args: dict[str, Any]
+    step: str
+    path: str
+    fault: str | None
+
+    def record(self) -> None:
+        """Count and log; a failure here is logged, never raised into the server."""
+        try:
+            self._record()
+        except Exception:
+            log.exception("could not record the request")
+
+    def _record(self) -> None:
+        counters, status = self.metrics, self.status
+        if status >= 500:
+            counters.errors.labels("http_5xx").inc()
+        elif status >= 400:
+            counters.rejected.labels(str(status)).inc()
+        if self.endpoint in WEBHOOKS:
+            counters.latency.labels(self.endpoint).observe(self.elapsed)
+        if self.endpoint in WEBHOOKS or status >= 400:
+            level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+            log.log(logging.ERROR if self.fault else level, "webhook", extra={"fields": self.fields()})
+
+    def fields(self) -> dict[str, Any]:
+        """The log line's fields, the caller's number masked."""
+        form = self.form
+        fields = {
+            "call_sid": form.get("CallSid", "-")[:40],
+            "endpoint": self.endpoint,
+            "state": self.state(),
+            "key": form.get("Digits", "")[:9],
+            "status": self.status,
+            "latency_ms": round(self.elapsed * 1000, 2),
+            "caller": mask_number(form.get("From")),
+        }
+        if self.endpoint not in WEBHOOKS:
+            fields["path"] = self.path[:100]
+        if self.fault:
+            fields["fault"] = self.fault
+        return fields
+
+    def state(self) -> str:
+        """Where the caller was when this request came: new call, language menu, or language/node:step."""
+        if self.endpoint == "voice.step":
+            return f"{self.view_args['lang']}/{self.view_args['node']}:{self.step[:3]}"[:80]
+        if self.endpoint == "ops.status":
+            return f"ended:{self.form.get('CallStatus', '-')[:20]}"
+        return STATES.get(self.endpoint, "-")
+
+
+def _observation(response: Response) -> Observation | None:
     elapsed = time.perf_counter() - g.get("ivr_started", time.perf_counter())
     status = response.status_code
     endpoint = request.endpoint or "-"
-    counters = metrics.current_metrics()
-    if status >= 500:
-        counters.errors.labels("http_5xx").inc()
-    elif status >= 400:
-        counters.rejected.labels(str(status)).inc()
-    if endpoint in WEBHOOKS:
-        counters.latency.labels(endpoint).observe(elapsed)
-    if endpoint in WEBHOOKS or status >= 400:
-        fault = g.get("ivr_fault")
-        level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-        fields = _fields(endpoint, status, elapsed, fault)
-        log.log(logging.ERROR if fault else level, "webhook", extra={"fields": fields})
-
-
-def _fields(endpoint: str, status: int, elapsed: float, fault: str | None) -> dict[str, Any]:
-    form = _form()
-    fields = {
-        "call_sid": form.get("CallSid", "-")[:40],
-        "endpoint": endpoint,
-        "state": _state(endpoint, form),
-        "key": form.get("Digits", "")[:9],
-        "status": status,
-        "latency_ms": round(elapsed * 1000, 2),
-        "caller": mask_number(form.get("From")),
-    }
-    if endpoint not in WEBHOOKS:
-        fields["path"] = request.path[:100]
-    if fault:
-        fields["fault"] = fault
-    return fields
+    if endpoint not in WEBHOOKS and 200 <= status < 400:
+        return None  # health checks, scrapes and audio fetches: neither timed nor logged
+    step = request.args.get("step", "0") if endpoint == "voice.step" else ""
+    return Observation(metrics.current_metrics(), endpoint, status, elapsed, _form(), request.view_args or {},
+                       step, request.path, g.get("ivr_fault"))
 
 
 def _form() -> MultiDict[str, str]:
@@ -117,13 +157,3 @@ def _form() -> MultiDict[str, str]:
         return request.form
     except HTTPException:
         return MultiDict()
-
-
-def _state(endpoint: str, form: MultiDict[str, str]) -> str:
-    """Where the caller was when this request came: new call, language menu, or language/node:step."""
-    args = request.view_args or {}
-    if endpoint == "voice.step":
-        return f"{args['lang']}/{args['node']}:{request.args.get('step', '0')[:3]}"[:80]
-    if endpoint == "ops.status":
-        return f"ended:{form.get('CallStatus', '-')[:20]}"
-    return STATES.get(endpoint, "-")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import urllib.parse
+from collections.abc import Mapping
 
 from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
@@ -33,15 +37,37 @@ def require_twilio_signature() -> None:
     """Answer 403 to any request Twilio did not sign for this exact URL."""
     if not current_app.config["VALIDATE_SIGNATURES"]:
         return
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
     signature = request.headers.get("X-Twilio-Signature", "")
     params = request.form.to_dict() if request.method == "POST" else {}
     if not signature:
         abort(403)
-    # Twilio usually signs the URL exactly as we rebuild it: one HMAC settles it. Only a mismatch pays for
-    # validate(), which also tries the URL with and without an explicit port.
-    expected = str(validator.compute_signature(request.url, params))
-    if hmac.compare_digest(expected.encode(), signature.encode()):
+    # Twilio usually signs the URL exactly as we rebuild it: one HMAC settles it, on every webhook. Only a
+    # mismatch pays for the library's validate(), which also tries the URL with and without a port.
+    url = called_url()
+    if hmac.compare_digest(twilio_signature(token, url, params).encode(), signature.encode()):
         return
-    if not validator.validate(request.url, params, signature):
+    if not RequestValidator(token).validate(url, params, signature):
         abort(403)
+
+
+def twilio_signature(token: str, url: str, params: Mapping[str, str]) -> str:
+    """What Twilio sends in X-Twilio-Signature: HMAC-SHA1 of the URL, then each field's name and value."""
+    # Twilio's RequestValidator.compute_signature does the same for any params (tests hold the two equal);
+    # this one only takes a plain form, and is several times cheaper on the path every webhook takes.
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+
+
+def called_url() -> str:
+    """The URL as Twilio called it: scheme and host as the proxy saw them, path and query as sent."""
+    # Twilio signs the URL byte for byte, escapes included; werkzeug's request.url would decode some of
+    # them (and costs more to rebuild). gunicorn and werkzeug keep the request line's target in RAW_URI.
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    if not target.startswith("/"):  # absent, or an absolute-form target: rebuild it from the parts
+        # WSGI hands the path over as bytes decoded as latin-1; quote those bytes, not their UTF-8 form.
+        path = request.environ.get("SCRIPT_NAME", "") + request.environ.get("PATH_INFO", "")
+        target = urllib.parse.quote(path.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=-._~")
+        query = request.environ.get("QUERY_STRING", "")
+        target += f"?{query}" if query else ""
+    return f"{request.scheme}://{request.host}{target}"

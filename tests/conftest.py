@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.content import CONTENT_DIR, load_catalog
@@ -23,6 +24,23 @@ SPEAK_ALL = {
     for language in load_catalog().languages.values()
     if not language.say_language
 }
+
+
+class ServerLikeClient(FlaskClient):
+    """A test client that closes each response once read, as a WSGI server does after sending it."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Make the request, read the whole answer, then close it (the app logs and counts on close)."""
+        response = super().open(*args, **kwargs)
+        response.make_sequence()
+        response.close()
+        return response
+
+
+@pytest.fixture(autouse=True)
+def server_like_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app's test client closes its responses, like gunicorn."""
+    monkeypatch.setattr(Flask, "test_client_class", ServerLikeClient)
 
 
 class FlaskTransport:

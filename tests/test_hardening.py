@@ -11,12 +11,11 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 from ivr import create_app
 from ivr.audio.manifest import BUILD_DIR
 from ivr.content import CONTENT_DIR, load_catalog
+from ivr.security import called_url
 
 from .conftest import SPEAK_ALL, TOKEN
 from .test_audio_serving import build_fake_audio
@@ -46,14 +45,15 @@ def faults(app: Flask) -> float:
     return app.extensions["ivr.metrics"].registry.get_sample_value("ivr_errors_total", {"kind": "exception"})
 
 
-def checked_url(path: str) -> str:
-    """The URL the app rebuilds and checks the signature against (werkzeug decodes some escapes)."""
-    return str(Request(EnvironBuilder(path=path, base_url=BASE).get_environ()).url)
+def checked_url(app: Flask, path: str) -> str:
+    """The URL the app checks the signature against, for a request the test client sends to `path`."""
+    with app.test_request_context(path, base_url=BASE):
+        return called_url()
 
 
 def post(app: Flask, path: str, form: dict[str, str]) -> tuple[int, str]:
     """POST a form signed for the URL the app will check, so that garbage gets past it to the views."""
-    headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(checked_url(path), form)}
+    headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(checked_url(app, path), form)}
     response = app.test_client().post(path, data=form, headers=headers)
     return response.status_code, response.get_data(as_text=True)
 
@@ -144,7 +144,7 @@ def test_any_new_call_or_language_choice(line: Flask, route: str, query: dict[st
 def test_any_path_and_method_under_the_webhook(line: Flask, path: str, method: str, signed: bool,
                                                body: bytes) -> None:
     url = "/voice/" + urllib.parse.quote(path, safe="/")
-    signature = RequestValidator(TOKEN).compute_signature(checked_url(url), {})
+    signature = RequestValidator(TOKEN).compute_signature(checked_url(line, url), {})
     headers = {"X-Twilio-Signature": signature} if signed else {}
     before = faults(line)
     response = line.test_client().open(url, method=method, data=body, headers=headers)

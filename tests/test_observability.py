@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -59,6 +60,16 @@ def test_one_json_line_per_webhook_request_with_the_number_masked(
         assert (line["call_sid"], line["caller"], line["level"]) == (phone.call_sid, "+336******78", "INFO")
         assert isinstance(line["latency_ms"], float) and set(line) >= {"time", "message"}
     assert CALLER not in caplog.text and CALLER not in json.dumps(lines)
+
+
+def test_the_log_line_is_written_after_the_answer_has_gone_out(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    response = FlaskClient(app).post("/voice/language", data={"From": CALLER, "Digits": "1"})
+    assert response.status_code == 403 and request_lines(caplog) == []
+    response.close()  # what the server does once the answer is sent
+    assert [line["status"] for line in request_lines(caplog)] == [403]
 
 
 def test_refused_requests_are_logged_as_warnings_with_their_path(
@@ -193,3 +204,16 @@ def test_gunicorn_hooks_reset_and_tidy_the_metrics_folder(tmp_path: Path,
     assert not (tmp_path / "gauge_livesum_456.db").exists()
     conf.on_exit(None)
     assert tmp_path.is_dir()  # a folder the operator chose is never removed
+
+
+def test_a_started_worker_keeps_what_it_loaded_out_of_garbage_collection(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # importing the config must not set it
+    conf = importlib.import_module("ivr.gunicorn_conf")
+    try:
+        conf.post_worker_init(None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

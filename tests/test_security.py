@@ -7,9 +7,11 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from ivr.security import MissingAuthToken
+from ivr.security import MissingAuthToken, twilio_signature
 
 from .conftest import TOKEN
 
@@ -69,6 +71,29 @@ def test_query_strings_are_part_of_what_is_signed(client: FlaskClient) -> None:
         "/voice/fr/about?step=3", data=FORM, headers={"X-Twilio-Signature": signature(url, FORM)}
     )
     assert (good.status_code, bad.status_code) == (200, 403)
+
+
+@pytest.mark.parametrize("target", ["/voice/fr/about?step=%32", "/voice/fr/%61bout?step=2"])
+def test_the_url_is_checked_as_twilio_sent_it_escapes_included(client: FlaskClient, target: str) -> None:
+    signed_as_sent = signature(f"http://localhost{target}", FORM)
+    signed_decoded = signature("http://localhost/voice/fr/about?step=2", FORM)
+    good = client.post(target, data=FORM, headers={"X-Twilio-Signature": signed_as_sent})
+    bad = client.post(target, data=FORM, headers={"X-Twilio-Signature": signed_decoded})
+    assert (good.status_code, bad.status_code) == (200, 403)
+
+
+def test_an_absolute_form_target_is_checked_against_the_rebuilt_url(client: FlaskClient) -> None:
+    url = "http://localhost/voice/fr/about?step=2"
+    headers = {"X-Twilio-Signature": signature(url, FORM)}
+    response = client.post("/voice/fr/about?step=2", data=FORM, headers=headers,
+                           environ_overrides={"RAW_URI": url, "REQUEST_URI": url})
+    assert response.status_code == 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(url=st.text(), params=st.dictionaries(st.text(), st.text(), max_size=25), token=st.text(min_size=1))
+def test_our_signature_is_the_twilio_librarys(url: str, params: dict[str, str], token: str) -> None:
+    assert twilio_signature(token, url, params) == signature(url, params, token=token)
 
 
 def test_no_token_refuses_to_start(make_app: Callable[..., Flask]) -> None:

@@ -16,12 +16,19 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 accesslog = None  # the app logs each webhook itself, with phone numbers masked
 
+# Files every request touches belong in memory: a write to a disk-backed file (a worker's heartbeat, the
+# metrics' mmapped files) can wait on the disk's journal for a tenth of a second, with the worker stalled.
+# gunicorn's docs say the same of worker_tmp_dir. Linux machines and containers have a tmpfs at /dev/shm.
+MEMORY_DIR = "/dev/shm"
+_in_memory = MEMORY_DIR if os.path.isdir(MEMORY_DIR) and os.access(MEMORY_DIR, os.W_OK) else None
+worker_tmp_dir = _in_memory
+
 # prometheus-client chooses its multiprocess mode when a worker first imports it, so the folder where
 # each worker writes its metrics must be in the environment before any worker starts.
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _own_metrics_dir = METRICS_DIR not in os.environ
 if _own_metrics_dir:
-    os.environ[METRICS_DIR] = tempfile.mkdtemp(prefix="ivr-metrics-")
+    os.environ[METRICS_DIR] = tempfile.mkdtemp(prefix="ivr-metrics-", dir=_in_memory)
 
 
 def on_starting(server: Any) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
@@ -20,6 +22,9 @@ from .line import Line
 P = ParamSpec("P")
 # Languages x nodes x steps x notices x counters stay in the low thousands; the bound keeps memory flat.
 MAX_ANSWERS = 4096
+# A folder's mtime only proves nothing was removed once it is older than the clock's granularity (a
+# removal in the same tick as the last change would leave it as it was); two seconds is ample.
+SETTLED_NS = 2_000_000_000
 
 
 class Rendered(VoiceResponse):  # type: ignore[misc]  # twilio ships no type hints
@@ -35,22 +40,53 @@ class Rendered(VoiceResponse):  # type: ignore[misc]  # twilio ships no type hin
         return self.text if xml_declaration else str(super().to_xml(False))
 
 
+@dataclass(slots=True)
+class Kept:
+    """A rendered answer, the local files it plays, and their folders' mtimes when all were last found."""
+
+    answer: Rendered
+    files: tuple[str, ...]
+    folders: tuple[str, ...]
+    seen: tuple[int, ...] | None = None  # None: look at every file next time
+
+    def playable(self) -> bool:
+        """Whether every file is still there: one stat per folder while the folders are unchanged."""
+        if self.seen is not None and _mtimes(self.folders) == self.seen:
+            return True
+        # Read before looking at the files: a removal after this changes the folder and is seen next time.
+        before = _mtimes(self.folders)
+        if not all(os.path.isfile(path) for path in self.files):
+            return False
+        settled = before is not None and all(time.time_ns() - mtime > SETTLED_NS for mtime in before)
+        self.seen = before if settled else None
+        return True
+
+
+def _mtimes(folders: tuple[str, ...]) -> tuple[int, ...] | None:
+    try:
+        return tuple(os.stat(folder).st_mtime_ns for folder in folders)
+    except OSError:
+        return None
+
+
 class Answers:
     """Rendered answers by builder, arguments and the host Twilio called (audio URLs are absolute)."""
 
     def __init__(self, audio_dir: Path) -> None:
         self.folder = audio_dir / BUILD_DIR
-        self.entries: dict[tuple[Any, ...], tuple[Rendered, tuple[str, ...]]] = {}
+        self.entries: dict[tuple[Any, ...], Kept] = {}
 
     def get(self, key: tuple[Any, ...], build: Callable[[], VoiceResponse]) -> Rendered:
         """The kept answer if every local file it plays is still there, else a new one."""
-        entry = self.entries.get(key)
-        if entry is not None and all(os.path.isfile(path) for path in entry[1]):
-            return entry[0]
+        # Each stat releases and retakes the GIL, which a busy worker's other threads may hold: few are best.
+        kept = self.entries.get(key)
+        if kept is not None and kept.playable():
+            return kept.answer
         answer = Rendered(build())
         if len(self.entries) >= MAX_ANSWERS:
             self.entries.clear()  # simpler than LRU; only reached by URLs no menu produces
-        self.entries[key] = (answer, tuple(str(path) for path in self._local_files(answer)))
+        files = tuple(str(path) for path in self._local_files(answer))
+        self.entries[key] = Kept(answer, files, tuple(sorted({os.path.dirname(path) for path in files})))
         return answer
 
     def _local_files(self, answer: TwiML) -> Iterator[Path]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +58,26 @@ def test_a_file_removed_after_it_was_played_is_said_on_the_next_call(
     # The other files are still there, and still played.
     assert [item.url for item in after if item.verb == "play"] == [item.url for item in first[1:]
                                                                     if item.verb == "play"]
+
+
+def test_settled_folders_spare_the_file_checks_and_still_see_a_removal(
+    audio_dir: Path, make_app: Callable[..., Flask], make_phone: Callable[..., Phone],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    french = audio_dir / "build" / "fr"
+    long_ago = time.time() - 60
+    os.utime(french, (long_ago, long_ago))  # built a minute ago: nothing can change unseen in its mtime
+    app = make_app()
+    first = make_phone(app).dial()
+    make_phone(app).dial()  # the files are looked at once more, and the folder's mtime noted
+    looked_at: list[str] = []
+    isfile = os.path.isfile
+    monkeypatch.setattr(os.path, "isfile", lambda path: looked_at.append(path) or isfile(path))
+    assert make_phone(app).dial() == first and looked_at == []
+    next(french.glob("welcome.*")).unlink()  # the folder's mtime moves on
+    after = make_phone(app).dial()
+    assert (after[0].verb, after[0].text) == ("say", CATALOG.reference.text("welcome"))
+    assert looked_at
 
 
 def test_answers_kept_for_one_host_are_not_given_to_another(audio_dir: Path,

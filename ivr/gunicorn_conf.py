@@ -16,9 +16,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 accesslog = None  # the app logs each webhook itself, with phone numbers masked
 
-# Files every request touches belong in memory: a write to a disk-backed file (a worker's heartbeat, the
-# metrics' mmapped files) can wait on the disk's journal for a tenth of a second, with the worker stalled.
-# gunicorn's docs say the same of worker_tmp_dir. Linux machines and containers have a tmpfs at /dev/shm.
+# Files touched on every request belong in memory: a write to a disk-backed file (a worker's heartbeat, the
+# metrics' memory-mapped files) may wait for the disk, and the worker with it; gunicorn's docs warn of this
+# for worker_tmp_dir. Linux machines and containers have a tmpfs at /dev/shm.
 MEMORY_DIR = "/dev/shm"
 _in_memory = MEMORY_DIR if os.path.isdir(MEMORY_DIR) and os.access(MEMORY_DIR, os.W_OK) else None
 worker_tmp_dir = _in_memory
@@ -62,7 +62,7 @@ def on_exit(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Keep what the app loaded at start (content, answers' builders, libraries) out of later collections."""
+    """Keep what the worker loaded at start (libraries, content, audio index) out of later collections."""
     # Those objects live as long as the worker; without this every full collection walks them all again,
     # and a caller whose request lands on one waits for it.
     gc.freeze()

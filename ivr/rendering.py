@@ -51,10 +51,10 @@ class Kept:
 
     def playable(self) -> bool:
         """Whether every file is still there: one stat per folder while the folders are unchanged."""
-        if self.seen is not None and _mtimes(self.folders) == self.seen:
-            return True
         # Read before looking at the files: a removal after this changes the folder and is seen next time.
         before = _mtimes(self.folders)
+        if self.seen is not None and before == self.seen:
+            return True
         if not all(os.path.isfile(path) for path in self.files):
             return False
         settled = before is not None and all(time.time_ns() - mtime > SETTLED_NS for mtime in before)

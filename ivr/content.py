@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,37 @@ class ContentError(Exception):
         self.key = key
 
 
+# A span of another language inside a prompt, e.g. a French button label in an Arabic sentence:
+# "<fr>SE CONNECTER</fr>". The audio builder speaks each span with that language's voice.
+SPAN = re.compile(r"<([a-z]{2,3})>(.*?)</\1>", re.DOTALL)
+TAG = re.compile(r"</?[a-z]{2,3}>")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of a prompt's words in one language."""
+
+    lang: str
+    text: str
+
+
+def split_spans(text: str, lang: str) -> tuple[Span, ...]:
+    """The prompt's words as runs of one language each; unmarked words are in the file's language."""
+    spans: list[Span] = []
+    position = 0
+    for match in SPAN.finditer(text):
+        spans.append(Span(lang, text[position:match.start()]))
+        spans.append(Span(match.group(1), match.group(2)))
+        position = match.end()
+    spans.append(Span(lang, text[position:]))
+    return tuple(span for span in spans if span.text.strip())
+
+
+def plain_text(text: str) -> str:
+    """The words without span markup: what a reader sees, and what a text message carries."""
+    return SPAN.sub(lambda match: match.group(2), text)
+
+
 def source_hash(text: str) -> str:
     """Fingerprint of a reference text, so a translation knows when it went stale."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
@@ -68,6 +100,12 @@ class Prompt:
     review: str
     source: str | None = None
     channel: str = "voice"  # "sms" prompts are written, never spoken or turned into audio
+    spans: tuple[Span, ...] = ()  # the words by language; one span when the prompt has no markup
+
+    @property
+    def plain(self) -> str:
+        """The words without span markup."""
+        return plain_text(self.text)
 
 
 @dataclass(frozen=True)
@@ -254,9 +292,12 @@ def _load_language(path: Path) -> Language:
         channel = raw.get("channel", "voice")
         if channel not in CHANNELS:
             raise ContentError(path, f"prompts.{key}.channel", f"unknown channel '{channel}'")
-        prompts[str(key)] = Prompt(
-            text=text.strip(), review=review, source=raw.get("source"), channel=channel
-        )
+        text = text.strip()
+        if TAG.search(SPAN.sub("", text)):
+            raise ContentError(path, f"prompts.{key}.text", "has a language tag that is not closed, "
+                               "or nested: write <fr>words</fr>")
+        prompts[str(key)] = Prompt(text=text, review=review, source=raw.get("source"), channel=channel,
+                                   spans=split_spans(text, code))
     say = data.get("say") or {}
     return Language(
         code=code,
@@ -286,6 +327,11 @@ def load_catalog(folder: Path = CONTENT_DIR) -> Catalog:
             raise ContentError(reference.path, f"prompts.{key}", "missing")
     expected = set(reference.prompts)
     for language in languages.values():
+        for key, prompt in language.prompts.items():
+            for span in prompt.spans:
+                if span.lang not in languages:
+                    raise ContentError(language.path, f"prompts.{key}.text",
+                                       f"marks a span in '{span.lang}', which has no content file")
         keys = set(language.prompts)
         for key in sorted(expected - keys):
             raise ContentError(language.path, f"prompts.{key}", "missing (French has it)")

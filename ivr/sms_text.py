@@ -42,5 +42,5 @@ def sms_segments(text: str) -> tuple[str, int]:
 def sms_message(language: Language, fiche_url: str = FICHE_URL) -> str:
     """The text message in one language, with the link to the fiche in that language."""
     link = fiche_url.replace("{lang}", language.code)
-    return language.text(SMS_BODY).replace("{link}", link)
+    return language.prompts[SMS_BODY].plain.replace("{link}", link)
 

@@ -50,7 +50,7 @@ class Voice:
         if url:
             verb.play(url)
             return
-        verb.say(self.catalog.languages[lang].text(key), **self.say_options[lang])
+        verb.say(self.catalog.languages[lang].prompts[key].plain, **self.say_options[lang])
 
     def add_all(self, verb: TwiML, lang: str, keys: list[str] | tuple[str, ...]) -> None:
         """Append several prompts in order."""

@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 run: setup audio
 	@echo "The line answers on http://127.0.0.1:$(PORT)/voice — call it from another terminal with: make phone"
-	TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) $(BIN)/gunicorn --config python:ivr.gunicorn_conf \
+	TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) $(BIN)/gunicorn \
 		--bind 127.0.0.1:$(PORT) 'ivr:create_app()'
 
 phone: setup
@@ -75,7 +75,7 @@ run-sms: setup audio
 		--auth-token $(LOCAL_TOKEN) $(FAKE_TWILIO_ARGS) & fake=$$!; trap 'kill $$fake' EXIT INT TERM; \
 	TWILIO_ACCOUNT_SID=$(LOCAL_SID) TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) WEB_CONCURRENCY=1 IVR_SMS_ENABLED=true \
 		IVR_TWILIO_API_BASE_URL=http://127.0.0.1:$(FAKE_TWILIO_PORT) \
-		$(BIN)/gunicorn --config python:ivr.gunicorn_conf --bind 127.0.0.1:$(PORT) 'ivr:create_app()'
+		$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) 'ivr:create_app()'
 
 .PHONY: bench
 # Load test on loopback (under a minute): 200 simulated callers against the line, then against a bare

@@ -6,35 +6,61 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 
-from . import calls, config, observability, security, sms
+from . import calls, config, observability, ops, security, sms
+from .actions import check_actions
 from .audio import serving as audio
-from .content import load_catalog
+from .audio.index import LiveIndex
+from .cache import AnswerCache
+from .content import MENU_FILE, load_catalog
 from .line import Line, callable_languages
+from .metrics import Metrics
 from .voice import Voice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; refuse to start on broken content or missing security settings."""
     app = Flask(__name__)
-    config.configure(app, test_config)
+    app.config.from_mapping(config.load(test_config))
+    observability.configure_logging()
     security.init_app(app)
-    catalog = load_catalog(Path(app.config["CONTENT_DIR"]))
-    voice = Voice(catalog, audio.audio_index(app), app.config["SAY_VOICES"])
-    actions = {"transfer"} if app.config["TRANSFERS_ENABLED"] else set()
-    fallback = [lang for lang in app.config["FALLBACK_LANGUAGES"] if lang in catalog.languages]
-    app.extensions["ivr"] = Line(
-        catalog=catalog,
-        voice=voice,
-        actions=frozenset(actions),
-        languages=callable_languages(catalog, voice),
-        fallback=tuple(fallback or [catalog.reference.code]),
-        ccc_number=str(app.config["CCC_NUMBER"]),
-        gather_timeout=int(app.config["GATHER_TIMEOUT"]),
-        sms=sms.from_config(app.config, catalog),
-    )
+    line = build_line(app.config)
+    app.extensions["ivr"] = line
+    app.extensions["ivr.answers"] = AnswerCache()
+    app.extensions["ivr.metrics"] = Metrics(line)
+    app.extensions["ivr.fallback"] = ops.fallback_twiml(line)
+    # A webhook gets TwiML or a 4xx: no redirect to a merged-slashes URL that Twilio would not follow.
+    app.url_map.merge_slashes = False
     app.register_blueprint(calls.bp)
     app.register_blueprint(audio.bp)
-    observability.init_app(app)
+    app.register_blueprint(ops.bp)
+    observability.watch(app)
     return app
+
+
+def build_line(settings: Config) -> Line:
+    """The content, audio and actions a line serves, checked together."""
+    content_dir = Path(settings["CONTENT_DIR"])
+    catalog = load_catalog(content_dir)
+    check_actions(catalog.tree, content_dir / MENU_FILE)
+    base_url = settings["AUDIO_BASE_URL"]
+    index = LiveIndex(Path(settings["AUDIO_DIR"]), remote=bool(base_url))
+    voice = Voice(catalog, settings["SAY_VOICES"])
+    languages = callable_languages(catalog, voice, index.current())
+    texts = sms.from_config(settings, catalog)
+    actions = {"transfer"} if settings["TRANSFERS_ENABLED"] else set()
+    fallback = [lang for lang in settings["FALLBACK_LANGUAGES"] if lang in catalog.languages]
+    return Line(
+        catalog=catalog,
+        tree=catalog.tree.with_languages([language.code for language in languages]),
+        voice=voice,
+        audio=index,
+        actions=frozenset(actions | ({"sms"} if texts else set())),
+        languages=languages,
+        fallback=tuple(fallback or [catalog.reference.code]),
+        ccc_number=str(settings["CCC_NUMBER"]),
+        gather_timeout=int(settings["GATHER_TIMEOUT"]),
+        audio_base_url=base_url.rstrip("/") + "/" if base_url else None,
+        sms=texts,
+    )

@@ -1,4 +1,4 @@
-"""Settings: defaults, then IVR_* environment variables, then a test config."""
+"""Settings, read one way by the app and every script: defaults, then IVR_* variables, then overrides."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config
 
 from .content import CONTENT_DIR
 from .sms_text import FICHE_URL
@@ -70,12 +70,14 @@ DEFAULTS: dict[str, Any] = {
 UNPREFIXED = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "REDIS_URL")
 
 
-def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    """Fill app.config from defaults, the environment, then the test config."""
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env(prefix="IVR")
+def load(overrides: Mapping[str, Any] | None = None) -> Config:
+    """The settings: defaults, then the environment (IVR_* as JSON or text), then the overrides given."""
+    settings = Config(str(ROOT))
+    settings.from_mapping(DEFAULTS)
+    settings.from_prefixed_env(prefix="IVR")
     for name in UNPREFIXED:
         if os.environ.get(name):
-            app.config[name] = os.environ[name]
-    if test_config is not None:
-        app.config.from_mapping(test_config)
+            settings[name] = os.environ[name]
+    if overrides is not None:
+        settings.from_mapping(overrides)
+    return settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Keys 1..8 carry options; 9, 0, * and # are reserved (repeat, help, back, next).
 MAX_OPTIONS = 8
-ACTIONS = frozenset({"transfer", "sms"})
+KINDS = ("menu", "steps", "languages")
 REVIEW_STATES = frozenset({"source", "machine", "native"})
 CHANNELS = frozenset({"voice", "sms"})
 
@@ -136,18 +136,19 @@ class Option:
     label: str
     go: str | None = None
     action: str | None = None
+    lang: str | None = None  # on the language menu: the language the option is said in, and chooses
 
 
 @dataclass(frozen=True)
 class Node:
-    """A place in the call: a menu of options, or a sequence of steps."""
+    """A place in the call: a menu of options, a sequence of steps, or the choice of language."""
 
     name: str
     kind: str
     intro: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
     steps: tuple[str, ...] = ()
-    then: str | None = None
+    then: str | None = None  # after the last step, or (language menu) where a chosen language leads
     parent: str | None = None
 
 
@@ -155,9 +156,23 @@ class Node:
 class Tree:
     """The menu tree shared by every language."""
 
-    start: str
+    entry: str  # where a new call starts: the choice of language
+    start: str  # the main menu
     help: str
     nodes: dict[str, Node]
+
+    def with_languages(self, codes: list[str] | tuple[str, ...]) -> Tree:
+        """The tree whose language menu offers these languages, in this order."""
+        menu = self.nodes[self.entry]
+        options = tuple(Option(label="language.option", go=menu.then, lang=code) for code in codes)
+        nodes = {**self.nodes, menu.name: replace(menu, options=options)}
+        return replace(self, nodes=nodes)
+
+    def actions(self) -> list[tuple[str, str]]:
+        """Every action the tree names, with where: ("nodes.help.options[0].action", "transfer")."""
+        return [(f"nodes.{node.name}.options[{index}].action", option.action)
+                for node in self.nodes.values() for index, option in enumerate(node.options)
+                if option.action]
 
     def prompt_keys(self) -> set[str]:
         """Every prompt key the tree refers to."""
@@ -212,13 +227,16 @@ def _load_tree(path: Path) -> Tree:
             raise ContentError(path, f"nodes.{name}", "must be a mapping")
         nodes[name] = _load_node(path, str(name), raw)
     tree = Tree(
+        entry=_require(data, "entry", str, path),
         start=_require(data, "start", str, path),
         help=_require(data, "help", str, path),
         nodes=nodes,
     )
-    for key in ("start", "help"):
+    for key in ("entry", "start", "help"):
         if getattr(tree, key) not in nodes:
             raise ContentError(path, key, f"points to unknown node '{getattr(tree, key)}'")
+    if nodes[tree.entry].kind != "languages":
+        raise ContentError(path, "entry", "must name the node of kind 'languages'")
     return _with_parents(path, tree)
 
 
@@ -233,8 +251,6 @@ def _load_node(path: Path, name: str, raw: dict[str, Any]) -> Node:
                 raise ContentError(path, spot, "needs a label")
             if ("go" in item) == ("action" in item):
                 raise ContentError(path, spot, "needs exactly one of 'go' or 'action'")
-            if "action" in item and item["action"] not in ACTIONS:
-                raise ContentError(path, f"{spot}.action", f"unknown action '{item['action']}'")
             options.append(Option(label=item["label"], go=item.get("go"), action=item.get("action")))
         if len(options) > MAX_OPTIONS:
             raise ContentError(path, f"{where}.options", f"more than {MAX_OPTIONS} options")
@@ -243,7 +259,11 @@ def _load_node(path: Path, name: str, raw: dict[str, Any]) -> Node:
     if kind == "steps":
         steps = tuple(_require(raw, "steps", list, path, where))
         return Node(name=name, kind=kind, steps=steps, then=raw.get("then"))
-    raise ContentError(path, f"{where}.kind", f"unknown kind '{kind}' (menu or steps)")
+    if kind == "languages":
+        # Its options are the languages callers can be served in, known once the app has its audio.
+        intro = tuple(_require(raw, "intro", list, path, where))
+        return Node(name=name, kind=kind, intro=intro, then=_require(raw, "then", str, path, where))
+    raise ContentError(path, f"{where}.kind", f"unknown kind '{kind}' ({', '.join(KINDS)})")
 
 
 def _with_parents(path: Path, tree: Tree) -> Tree:
@@ -263,13 +283,13 @@ def _with_parents(path: Path, tree: Tree) -> Tree:
             if target != tree.help:
                 parents.setdefault(target, node.name)
     for name in tree.nodes:
-        if name not in (tree.start, tree.help) and name not in parents:
+        if name not in (tree.entry, tree.start, tree.help) and name not in parents:
             raise ContentError(path, f"nodes.{name}", "no menu leads to this node")
     nodes = {
         name: Node(**{**node.__dict__, "parent": parents.get(name)})
         for name, node in tree.nodes.items()
     }
-    return Tree(start=tree.start, help=tree.help, nodes=nodes)
+    return replace(tree, nodes=nodes)
 
 
 def _load_language(path: Path) -> Language:

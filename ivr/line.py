@@ -1,4 +1,4 @@
-"""What a running line holds: the validated content, its voice and the actions switched on."""
+"""What a running line holds: the validated content, its voice, the audio and the actions switched on."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .content import Catalog, Language
+from .audio.index import LiveIndex
+from .content import Catalog, Language, Tree
 from .sms import TextMessages
-from .voice import Voice
+from .voice import AudioFiles, Voice
 
 
 @dataclass(frozen=True)
@@ -16,22 +17,25 @@ class Line:
     """The content and settings every request reads; built once at start."""
 
     catalog: Catalog
+    tree: Tree  # the catalog's tree, its language menu offering `languages`
     voice: Voice
-    actions: frozenset[str]
+    audio: LiveIndex
+    actions: frozenset[str]  # switched on for the whole line; a call may add its own (sms)
     languages: tuple[Language, ...]  # those the language menu offers, in order
     fallback: tuple[str, ...]  # languages spoken before the caller chose one
     ccc_number: str
     gather_timeout: int
+    audio_base_url: str | None = None  # a CDN or bucket holding the build; None: this app's /audio/
     sms: TextMessages | None = None  # the "receive this by text message" option, when switched on
 
 
-def callable_languages(catalog: Catalog, voice: Voice) -> tuple[Language, ...]:
+def callable_languages(catalog: Catalog, voice: Voice, files: AudioFiles) -> tuple[Language, ...]:
     """Languages a caller can be served in: every prompt has audio, or Twilio can <Say> it."""
     return tuple(
         language
         for language in catalog.ordered()
         if voice.can_say(language.code)
-        or all(voice.audio.url(language.code, key) for key in language.spoken_keys())
+        or all(files.file(language.code, key) for key in language.spoken_keys())
     )
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, g, request
+from flask import current_app, g
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .content import Tree
 from .line import Line
-from .navigation import Act, Move, Show
+from .navigation import Act, Move, Show, State
 
 # Twilio's final CallStatus values; anything else is counted as "other" so labels stay few.
 OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 ERROR_KINDS = ("exception", "http_5xx")
-WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.language", "voice.step", "ops.status", "ops.fallback")
+WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "ops.status", "ops.fallback")
 # Webhooks answer in milliseconds; the top buckets show a request nearing Twilio's 15 s limit.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 DURATION_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
@@ -25,7 +26,7 @@ class Metrics:
     """The line's metrics, in a registry of their own so that each app (and each test) counts from zero."""
 
     def __init__(self, line: Line) -> None:
-        # Under gunicorn each worker writes its own file and /metrics sums them (see gunicorn_conf).
+        # Under gunicorn each worker writes its own file and /metrics sums them (see gunicorn.conf.py).
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.registry = registry = CollectorRegistry()
         self.calls = Counter("ivr_calls", "Calls answered (the first webhook of a call).", registry=registry)
@@ -70,11 +71,6 @@ class Metrics:
         return bytes(generate_latest(registry))
 
 
-def init_app(app: Flask) -> None:
-    """Give the app its metrics."""
-    app.extensions["ivr.metrics"] = Metrics(app.extensions["ivr"])
-
-
 def current_metrics() -> Metrics:
     """The metrics of the app serving this request."""
     metrics: Metrics = current_app.extensions["ivr.metrics"]
@@ -92,23 +88,19 @@ def fault(error: Exception) -> None:
     current_metrics().errors.labels("exception").inc()
 
 
-def moved(line: Line, move: Move) -> None:
+def moved(tree: Tree, here: State, move: Move, digits: str) -> None:
     """Count what a key press did: a language chosen, a menu option, help reached, a transfer."""
     metrics = current_metrics()
-    here = (request.view_args or {}).get("node")  # None on the language menu
-    lang = (request.view_args or {}).get("lang", line.fallback[0])
-    key = request.form.get("Digits", "").strip()
-    tree = line.catalog.tree
-    if isinstance(move, Act):
-        metrics.transfers.labels(lang).inc()
-    if isinstance(move, Show) and move.notice is None:
-        lang = move.state.lang
-        if here is None and move.state.node == tree.start:
-            metrics.languages.labels(lang).inc()
-        if move.state.node == tree.help and here != tree.help:
-            metrics.help.labels(lang).inc()
-    if here is not None and tree.nodes[here].kind == "menu" and key in MENU_KEYS:
+    if isinstance(move, Act) and move.action == "transfer":
+        metrics.transfers.labels(here.lang).inc()
+    chosen = isinstance(move, Show) and move.notice is None
+    if isinstance(move, Show) and chosen:
+        if here.node == tree.entry and move.state.node == tree.start:
+            metrics.languages.labels(move.state.lang).inc()
+        if move.state.node == tree.help and here.node != tree.help:
+            metrics.help.labels(move.state.lang).inc()
+    if tree.nodes[here.node].kind == "menu" and digits in MENU_KEYS:
         if isinstance(move, Act):
-            metrics.choices.labels(here, move.action).inc()
-        elif isinstance(move, Show) and move.notice is None:
-            metrics.choices.labels(here, move.state.node).inc()
+            metrics.choices.labels(here.node, move.action).inc()
+        elif isinstance(move, Show) and chosen:
+            metrics.choices.labels(here.node, move.state.node).inc()

@@ -1,4 +1,4 @@
-"""Where a key press leads: the call's state machine, free of Flask and TwiML."""
+"""Where a key press leads: the call's one state machine, for every menu, free of Flask and TwiML."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ class State:
         fields = {"step": self.step, "silent": self.silent, "wrong": self.wrong, "from": self.origin}
         return {key: value for key, value in fields.items() if value}
 
+    @property
+    def place(self) -> str:
+        """The node and step, as an origin names them."""
+        return f"{self.node}:{self.step}"
+
 
 @dataclass(frozen=True)
 class Show:
@@ -38,22 +43,20 @@ class Show:
 
 @dataclass(frozen=True)
 class Act:
-    """Run an action such as the transfer to the CCC."""
+    """Carry out an action, such as the transfer to the CCC, from a state."""
 
     action: str
-
-
-@dataclass(frozen=True)
-class LanguageMenu:
-    """Go back to the choice of language."""
+    state: State
 
 
 @dataclass(frozen=True)
 class Goodbye:
     """End the call kindly after too long a silence."""
 
+    state: State
 
-Move = Show | Act | LanguageMenu | Goodbye
+
+Move = Show | Act | Goodbye
 
 
 def offered(node: Node, actions: frozenset[str]) -> list[Option]:
@@ -67,26 +70,30 @@ def press(tree: Tree, state: State, digits: str, actions: frozenset[str]) -> Mov
     if digits == "":
         return silence(state)
     if digits == HELP:
-        origin = state.origin if state.node == tree.help else f"{state.node}:{state.step}"
+        origin = state.origin if state.node == tree.help else state.place
         return Show(State(state.lang, tree.help, origin=origin))
     if digits == REPEAT:
         return Show(replace(state, silent=0, wrong=0))
-    if digits == BACK:
+    if digits == BACK and node.name != tree.entry:  # nothing comes before the choice of language
         return back(tree, state)
     if node.kind == "steps" and digits in ("1", NEXT):
         return forward(tree, state)
     options = offered(node, actions)
     number = option_number(digits)
-    if node.kind == "menu" and 1 <= number <= len(options):
-        option = options[number - 1]
-        if option.action:
-            return Act(option.action)
-        assert option.go is not None
-        origin = f"{state.node}:{state.step}" if option.go == tree.help else None
-        return Show(State(state.lang, option.go, origin=origin))
+    if node.kind != "steps" and 1 <= number <= len(options):
+        return choose(tree, state, options[number - 1])
     wrong = state.wrong + 1
     notice = "offer_help" if wrong >= OFFER_HELP_AFTER else "wrong"
     return Show(replace(state, silent=0, wrong=wrong), notice)
+
+
+def choose(tree: Tree, state: State, option: Option) -> Move:
+    """What a menu option does: an action, or a node (in the option's language, on the language menu)."""
+    if option.action:
+        return Act(option.action, replace(state, silent=0, wrong=0))
+    assert option.go is not None
+    origin = state.place if option.go == tree.help else None
+    return Show(State(option.lang or state.lang, option.go, origin=origin))
 
 
 def option_number(digits: str) -> int:
@@ -97,7 +104,7 @@ def option_number(digits: str) -> int:
 def silence(state: State) -> Move:
     """What follows when the caller pressed nothing."""
     if state.silent >= MAX_REPROMPTS:
-        return Goodbye()
+        return Goodbye(state)
     return Show(replace(state, silent=state.silent + 1), "noinput")
 
 
@@ -106,29 +113,23 @@ def forward(tree: Tree, state: State) -> Move:
     node = tree.nodes[state.node]
     if state.step + 1 < len(node.steps):
         return Show(State(state.lang, node.name, step=state.step + 1))
-    if node.then:
-        return Show(State(state.lang, node.then))
-    return Show(State(state.lang, node.parent or tree.start))
+    return Show(State(state.lang, node.then or node.parent or tree.start))
 
 
 def back(tree: Tree, state: State) -> Move:
     """One level back: the previous step, the origin of help, or the parent menu."""
     node = tree.nodes[state.node]
-    if node.name == tree.help and state.origin:
-        return Show(restore(tree, state.lang, state.origin))
+    if node.name == tree.help:
+        return Show(restore(tree, state.lang, state.origin or tree.start))
     if node.kind == "steps" and state.step > 0:
         return Show(State(state.lang, node.name, step=state.step - 1))
-    if node.parent is None:
-        if node.name == tree.start:
-            return LanguageMenu()
-        return Show(State(state.lang, tree.start))
-    parent = tree.nodes[node.parent]
+    parent = tree.nodes[node.parent or tree.start]
     last = len(parent.steps) - 1 if parent.kind == "steps" else 0
     return Show(State(state.lang, parent.name, step=last))
 
 
 def restore(tree: Tree, lang: str, origin: str) -> State:
-    """The state an origin string names, or the start if it names none."""
+    """The state an origin string names, or the main menu if it names none."""
     name, _, step = origin.partition(":")
     node = tree.nodes.get(name)
     if node is None or name == tree.help:

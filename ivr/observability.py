@@ -14,11 +14,12 @@ from flask.logging import default_handler, wsgi_errors_stream
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from . import metrics, ops, rendering
+from . import metrics
+from .navigation import State
 from .privacy import mask_number
 
 WEBHOOKS = frozenset(metrics.WEBHOOK_ENDPOINTS)
-STATES = {"voice.incoming": "new", "voice.language": "language", "ops.fallback": "fallback"}
+STATES = {"voice.incoming": "new", "ops.fallback": "fallback"}
 log = logging.getLogger("ivr.requests")
 
 
@@ -51,14 +52,8 @@ def configure_logging() -> None:
     logger.setLevel(logging.INFO)
 
 
-def init_app(app: Flask) -> None:
-    """Log and time every request, and serve health, metrics, status callbacks and the fallback."""
-    configure_logging()
-    # A webhook gets TwiML or a 4xx: no redirect to a merged-slashes URL that Twilio would not follow.
-    app.url_map.merge_slashes = False
-    metrics.init_app(app)
-    rendering.init_app(app)
-    ops.init_app(app)
+def watch(app: Flask) -> None:
+    """Time every request, and log and count it once its answer has gone out."""
     app.before_request(_start_clock)
     app.after_request(_observe)
 
@@ -89,8 +84,7 @@ class Observation:
     status: int
     elapsed: float
     form: MultiDict[str, str]
-    view_args: dict[str, Any]
-    step: str
+    state: State | None  # where the caller was, as the view read it
     path: str
     fault: str | None
 
@@ -119,7 +113,7 @@ class Observation:
         fields = {
             "call_sid": form.get("CallSid", "-")[:40],
             "endpoint": self.endpoint,
-            "state": self.state(),
+            "state": self.where(),
             "key": form.get("Digits", "")[:9],
             "status": self.status,
             "latency_ms": round(self.elapsed * 1000, 2),
@@ -131,10 +125,10 @@ class Observation:
             fields["fault"] = self.fault
         return fields
 
-    def state(self) -> str:
+    def where(self) -> str:
         """Where the caller was when this request came: new call, language menu, or language/node:step."""
-        if self.endpoint == "voice.step":
-            return f"{self.view_args['lang']}/{self.view_args['node']}:{self.step[:3]}"[:80]
+        if self.endpoint == "voice.step" and self.state is not None:
+            return f"{self.state.lang}/{self.state.node}:{self.state.step}"
         if self.endpoint == "ops.status":
             return f"ended:{self.form.get('CallStatus', '-')[:20]}"
         return STATES.get(self.endpoint, "-")
@@ -146,9 +140,8 @@ def _observation(response: Response) -> Observation | None:
     endpoint = request.endpoint or "-"
     if endpoint not in WEBHOOKS and 200 <= status < 400:
         return None  # health checks, scrapes and audio fetches: neither timed nor logged
-    step = request.args.get("step", "0") if endpoint == "voice.step" else ""
-    return Observation(metrics.current_metrics(), endpoint, status, elapsed, _form(), request.view_args or {},
-                       step, request.path, g.get("ivr_fault"))
+    return Observation(metrics.current_metrics(), endpoint, status, elapsed, _form(), g.get("ivr_state"),
+                       request.path, g.get("ivr_fault"))
 
 
 def _form() -> MultiDict[str, str]:

@@ -4,47 +4,39 @@ from __future__ import annotations
 
 import hmac
 import logging
-import time
-from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import answers
 from .line import Line, current_line
 from .metrics import OUTCOMES, current_metrics
-from .security import require_twilio_signature
-from .voice import NoAudio, Voice
+from .security import twilio_only
+from .voice import NoAudio, Speaker
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("ivr.ops")
-# Checking every audio file takes ~15 ms: a report is reused for this many seconds, so that probes
-# from anyone on the internet cannot load the line.
-HEALTH_TTL = 10.0
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """Say whether the line can answer: content loaded, languages callable, how many prompts have audio."""
-    kept = current_app.extensions.get("ivr.health")
-    now = time.monotonic()
-    if kept is None or kept[0] <= now:
-        kept = (now + HEALTH_TTL, health(current_line()))
-        current_app.extensions["ivr.health"] = kept
-    body = kept[1]
+    body = health(current_line())
     return jsonify(body), 200 if body["languages"] else 503
 
 
 def health(line: Line) -> dict[str, Any]:
     """What /healthz reports."""
     spoken = [(language.code, key) for language in line.languages for key in language.spoken_keys()]
+    files = line.audio.current()
     return {
         "status": "ok" if line.languages else "no language can be served",
         "languages": [language.code for language in line.languages],
-        "nodes": len(line.catalog.tree.nodes),
+        "nodes": len(line.tree.nodes),
         "prompts": len(spoken),
-        "prompts_with_audio": sum(1 for code, key in spoken if line.voice.audio.url(code, key)),
+        "prompts_with_audio": sum(1 for code, key in spoken if files.file(code, key)),
+        "audio_version": files.version,  # the manifest's hash: equal on instances that play the same files
     }
 
 
@@ -59,9 +51,9 @@ def metrics() -> Response:
 
 
 @bp.post("/twilio/status")
+@twilio_only
 def status() -> Response:
     """Twilio's status callback: record how the call ended and how long it lasted."""
-    require_twilio_signature()
     counters = current_metrics()
     outcome = request.form.get("CallStatus", "")
     counters.ended.labels(outcome if outcome in OUTCOMES else "other").inc()
@@ -71,9 +63,11 @@ def status() -> Response:
     return Response(status=204)
 
 
+# Not signed on purpose: Twilio comes here when the line failed, maybe over its token; a constant apology
+# tells nothing and does nothing, so anyone may have it.
 @bp.route("/twilio/fallback", methods=["GET", "POST"])
 def fallback() -> Response:
-    """Twilio's fallback URL: the apology with the CCC number, built at start, so it cannot fail now."""
+    """Twilio's fallback URL: the apology, built at start, so it cannot fail now."""
     try:
         current_metrics().fallbacks.inc()
     except Exception:  # counting must never cost the caller the apology
@@ -83,11 +77,4 @@ def fallback() -> Response:
 
 def fallback_twiml(line: Line) -> str:
     """The apology in the languages spoken before a choice, with <Say> only: no audio file to go missing."""
-    spoken_only = replace(line, voice=Voice(line.catalog, NoAudio()))
-    return str(answers.farewell(spoken_only, line.fallback, "error.apology"))
-
-
-def init_app(app: Flask) -> None:
-    """Build the fallback answer once and serve the operators' endpoints."""
-    app.extensions["ivr.fallback"] = fallback_twiml(app.extensions["ivr"])
-    app.register_blueprint(bp)
+    return answers.farewell(Speaker(line.voice, NoAudio(), ""), line.fallback, "error.apology")

@@ -13,6 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from .caller import E164, Call, is_shown_number
 from .content import Catalog
 from .privacy import mask_number
 from .sms_limits import Limiter, MemoryStore, RedisStore, Store
@@ -20,28 +21,9 @@ from .sms_text import FICHE_URL, sms_message
 
 log = logging.getLogger("ivr.sms")
 
-E164 = re.compile(r"\+[1-9]\d{6,14}")
-# What Twilio puts in From when the caller ID is withheld: ANONYMOUS, RESTRICTED, BLOCKED, UNAVAILABLE and
-# UNKNOWN spelled on a keypad. They look like numbers (+7 and +266 are real country codes), so list them.
-WITHHELD = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"})
-
 
 class SmsConfigError(RuntimeError):
     """Text messages are switched on but cannot work safely with these settings."""
-
-
-@dataclass(frozen=True)
-class Call:
-    """What Twilio's webhook tells about a call: its id, who calls, and the number they dialled."""
-
-    sid: str
-    caller: str
-    line_number: str
-
-    @classmethod
-    def from_form(cls, form: Mapping[str, str]) -> Call:
-        """Read the call from a webhook's form."""
-        return cls(form.get("CallSid", ""), form.get("From", ""), form.get("To", ""))
 
 
 @dataclass(frozen=True)
@@ -53,7 +35,7 @@ class Policy:
 
     def recipient_ok(self, number: str) -> bool:
         """A real, shown number in an allowed country: never a withheld or malformed caller ID."""
-        return bool(E164.fullmatch(number)) and number not in WITHHELD and number.startswith(self.prefixes)
+        return is_shown_number(number) and number.startswith(self.prefixes)
 
     def sender_for(self, call: Call) -> str | None:
         """The configured sender, else the line's own number when Twilio gave a proper one."""

@@ -1,37 +1,42 @@
-"""The one place that decides how a prompt reaches the caller: a recorded file or <Say>."""
+"""The one place that decides how a prompt reaches the caller: a pre-generated file, or <Say>."""
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from twilio.twiml import TwiML
 
-from .content import Catalog
+from .content import Catalog, Prompt
+
+# Twilio passes SSML inside <Say> to these voice families; the basic voices would read the tags aloud.
+SSML_VOICES = ("Polly.", "Google.")
 
 
-class AudioIndex(Protocol):
-    """Where a prompt's pre-generated audio can be fetched, if it has any."""
+class AudioFiles(Protocol):
+    """Which prompts have a pre-generated file (relative to the audio base URL)."""
 
-    def url(self, lang: str, key: str) -> str | None:
-        """The URL Twilio should <Play> for this prompt, or None to fall back to <Say>."""
+    def file(self, lang: str, key: str) -> str | None:
+        """The prompt's file, or None to fall back to <Say>."""
 
 
 class NoAudio:
-    """An index with no files: every prompt is spoken with <Say>."""
+    """No files: every prompt is spoken with <Say>."""
 
-    def url(self, lang: str, key: str) -> str | None:
+    version = "none"
+
+    def file(self, lang: str, key: str) -> str | None:
         """Never a file."""
         return None
 
 
 class Voice:
-    """Adds prompts to TwiML, played when audio exists, else spoken in their language."""
+    """How each language is spoken by Twilio's <Say>, for prompts that have no file."""
 
-    def __init__(self, catalog: Catalog, audio: AudioIndex,
-                 say_voices: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(self, catalog: Catalog, say_voices: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.catalog = catalog
-        self.audio = audio
         overrides = say_voices or {}
         # Twilio <Say> attributes per language: the content file's, overridden by configuration.
         self.say_options: dict[str, dict[str, str]] = {}
@@ -44,13 +49,38 @@ class Voice:
         """Whether Twilio has a <Say> voice for this language."""
         return "language" in self.say_options[lang]
 
+    def say(self, verb: TwiML, lang: str, prompt: Prompt) -> None:
+        """Append a <Say> of the prompt; words marked in another language keep that language."""
+        options = self.say_options[lang]
+        if len({span.lang for span in prompt.spans}) <= 1:
+            verb.say(prompt.plain, **options)
+        elif options.get("voice", "").startswith(SSML_VOICES):
+            say = verb.say(**options)
+            for span in prompt.spans:
+                if span.lang == lang:
+                    say.append(span.text)
+                else:
+                    say.lang(span.text, xml_lang=self.say_options[span.lang].get("language", span.lang))
+        else:
+            for span in prompt.spans:
+                verb.say(span.text.strip(), **self.say_options[span.lang])
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Adds prompts to one answer: played from the build's files where they exist, else said."""
+
+    voice: Voice
+    files: AudioFiles
+    audio_base: str  # absolute URL the file names are joined to, ending in "/"
+
     def add(self, verb: TwiML, lang: str, key: str) -> None:
         """Append one prompt, in one language, to a Response or a Gather."""
-        url = self.audio.url(lang, key)
-        if url:
-            verb.play(url)
-            return
-        verb.say(self.catalog.languages[lang].prompts[key].plain, **self.say_options[lang])
+        name = self.files.file(lang, key)
+        if name:
+            verb.play(self.audio_base + urllib.parse.quote(name))
+        else:
+            self.voice.say(verb, lang, self.voice.catalog.languages[lang].prompts[key])
 
     def add_all(self, verb: TwiML, lang: str, keys: list[str] | tuple[str, ...]) -> None:
         """Append several prompts in order."""

@@ -1,6 +1,6 @@
 """Load benchmark on loopback: simulated callers against the line, then against a bare Flask app.
 
-Both run under gunicorn with the Procfile's settings (ivr/gunicorn_conf.py). Callers replay paths
+Both run under gunicorn with the Procfile's settings (gunicorn.conf.py). Callers replay paths
 recorded from the line itself (keys, wrong keys, silences), signed like Twilio, with pauses between
 requests; the bare app gets the very same requests. Prints latency, throughput, errors, worker memory
 and the ratio of the two, then checks that /metrics counted every call across the workers.
@@ -211,8 +211,8 @@ def gunicorn(app: str, log: Path) -> Iterator[Server]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(TWILIO_AUTH_TOKEN=TOKEN, PORT=str(port))
-    command = [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
-               "--bind", f"127.0.0.1:{port}", app]
+    # Run from the project folder, gunicorn reads gunicorn.conf.py as it does under the Procfile.
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", app]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPUS))

@@ -9,8 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Flask
-
 from ivr import config
 from ivr.audio import cleaning, espeak
 from ivr.audio.builder import PHONE_ENCODING, Builder
@@ -82,15 +80,14 @@ def encodings_table(texts: list[str], folder: Path) -> None:
 
 def build_times(folder: Path) -> Path:
     """Full offline build of every prompt, then a rebuild with nothing changed, in a scratch folder."""
-    app = Flask("bench_audio")
-    config.configure(app, None)
+    settings = config.load()
     audio_dir = folder / "audio"
-    recorded = Path(app.config["AUDIO_DIR"]) / RECORDED_DIR
+    recorded = Path(settings["AUDIO_DIR"]) / RECORDED_DIR
     if recorded.is_dir():
         shutil.copytree(recorded, audio_dir / RECORDED_DIR)
-    catalog = load_catalog(Path(app.config["CONTENT_DIR"]))
-    engines = standard_engines(audio_dir / RECORDED_DIR, app.config["AUDIO_AZURE_VOICES"])
-    builder = Builder(audio_dir, engines, app.config["AUDIO_ENGINES"], offline=True)
+    catalog = load_catalog(Path(settings["CONTENT_DIR"]))
+    engines = standard_engines(audio_dir / RECORDED_DIR, settings["AUDIO_AZURE_VOICES"])
+    builder = Builder(audio_dir, engines, settings["AUDIO_ENGINES"], offline=True)
     for label in ("full offline build", "no-op rebuild"):
         started = time.perf_counter()
         tallies = builder.build(catalog)

@@ -7,8 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from flask import Flask
-
 from ivr import config
 from ivr.audio.builder import Builder, Tally
 from ivr.audio.engines import standard_engines
@@ -57,14 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="prompts built at once (default: up to 4)")
     args = parser.parse_args(argv)
 
-    app = Flask("build_audio")
-    config.configure(app, None)
-    audio_dir = Path(app.config["AUDIO_DIR"])
-    catalog = load_catalog(Path(app.config["CONTENT_DIR"]))
+    settings = config.load()
+    audio_dir = Path(settings["AUDIO_DIR"])
+    catalog = load_catalog(Path(settings["CONTENT_DIR"]))
     for lang in set(args.lang) - set(catalog.languages):
         parser.error(f"no content file for language '{lang}' (have: {', '.join(sorted(catalog.languages))})")
-    engines = standard_engines(audio_dir / RECORDED_DIR, app.config["AUDIO_AZURE_VOICES"])
-    builder = Builder(audio_dir, engines, app.config["AUDIO_ENGINES"], offline=args.offline,
+    engines = standard_engines(audio_dir / RECORDED_DIR, settings["AUDIO_AZURE_VOICES"])
+    builder = Builder(audio_dir, engines, settings["AUDIO_ENGINES"], offline=args.offline,
                       require=args.require, jobs=args.jobs)
     started = time.perf_counter()
     tallies = builder.build(catalog, args.lang, progress_bar)

@@ -7,9 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from ivr import config
 from ivr.audio.index import ManifestIndex
-from ivr.audio.manifest import Manifest
-from ivr.config import DEFAULTS
 from ivr.content import Catalog, Language, load_catalog, source_hash
 from ivr.line import callable_languages
 from ivr.sms_text import sms_message, sms_segments
@@ -26,24 +25,24 @@ def stale_keys(catalog: Catalog, language: Language) -> list[str]:
             if prompt.source != source_hash(catalog.reference.text(key))]
 
 
-def audio_summary(manifest: Manifest, index: ManifestIndex, language: Language) -> tuple[int, Counter[str]]:
+def audio_summary(index: ManifestIndex, language: Language) -> tuple[int, Counter[str]]:
     """How many spoken prompts have up-to-date audio on disk, and which engines made them."""
     engines: Counter[str] = Counter()
     for key in language.spoken_keys():
-        entry = manifest.get(language.code, key)
-        if entry and entry.text == language.text(key) and index.url(language.code, key):
+        entry = index.manifest.get(language.code, key)
+        if entry and entry.text == language.text(key) and index.file(language.code, key):
             engines[entry.engine] += 1
     return sum(engines.values()), engines
 
 
 def rows(catalog: Catalog, index: ManifestIndex, voice: Voice) -> list[tuple[str, ...]]:
     """One row of the table per language."""
-    offered = {language.code for language in callable_languages(catalog, voice)}
+    offered = {language.code for language in callable_languages(catalog, voice, index)}
     table = []
     for language in catalog.ordered():
         spoken = language.spoken_keys()
         reviewed = sum(language.prompts[key].review in ("source", "native") for key in language.prompts)
-        built, engines = audio_summary(index.manifest, index, language)
+        built, engines = audio_summary(index, language)
         encoding, segments = sms_segments(sms_message(language))
         if language.code in offered:
             how = f"<Say> {voice.say_options[language.code].get('voice', '')}".strip()
@@ -61,7 +60,7 @@ def rows(catalog: Catalog, index: ManifestIndex, voice: Voice) -> list[tuple[str
 
 def language_menu_seconds(catalog: Catalog, index: ManifestIndex, voice: Voice) -> float | None:
     """How long the language menu lasts, from the manifest; None if any part of it has no audio."""
-    offered = callable_languages(catalog, voice)
+    offered = callable_languages(catalog, voice, index)
     parts = [(catalog.reference.code, "welcome")] + [
         (language.code, key) for number, language in enumerate(offered, start=1)
         for key in ("language.option", f"press.{number}")
@@ -82,20 +81,21 @@ def render(table: list[tuple[str, ...]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the table, the stale prompts and the language menu's length."""
+    settings = config.load()  # the same settings as the line, IVR_* variables included
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--audio-dir", type=Path, default=Path(DEFAULTS["AUDIO_DIR"]))
-    parser.add_argument("--content-dir", type=Path, default=Path(DEFAULTS["CONTENT_DIR"]))
+    parser.add_argument("--audio-dir", type=Path, default=Path(settings["AUDIO_DIR"]))
+    parser.add_argument("--content-dir", type=Path, default=Path(settings["CONTENT_DIR"]))
     args = parser.parse_args(argv)
     catalog = load_catalog(args.content_dir)
-    index = ManifestIndex.from_folder(args.audio_dir)
-    voice = Voice(catalog, index)
+    index = ManifestIndex.from_folder(args.audio_dir, remote=bool(settings["AUDIO_BASE_URL"]))
+    voice = Voice(catalog, settings["SAY_VOICES"])
     print(render(rows(catalog, index, voice)))
     for language in catalog.ordered():
         stale = stale_keys(catalog, language)
         if stale:
             print(f"stale in {language.code}: {', '.join(stale)}")
     seconds = language_menu_seconds(catalog, index, voice)
-    offered = len(callable_languages(catalog, voice))
+    offered = len(callable_languages(catalog, voice, index))
     if seconds is None:
         print(f"language menu ({offered} languages): not all of it has audio yet (run make audio)")
     else:

@@ -7,10 +7,12 @@ import html
 import sys
 from pathlib import Path
 
+from ivr import config
+from ivr.audio.manifest import RECORDED_DIR as RECORDED
 from ivr.config import ROOT
 from ivr.content import Catalog, load_catalog
 
-RECORDED_DIR = ROOT / "audio" / "recorded"
+RECORDED_DIR = Path(config.DEFAULTS["AUDIO_DIR"]) / RECORDED
 EXTENSIONS = (".wav", ".mp3", ".ogg", ".m4a")
 OUT_DIR = ROOT / "build"
 
@@ -68,14 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("lang", help="language code, e.g. ti")
     parser.add_argument("--out", type=Path, default=None, help="where to write the page")
     args = parser.parse_args(argv)
-    catalog = load_catalog()
+    settings = config.load()  # the line's own settings: IVR_CONTENT_DIR and IVR_AUDIO_DIR count here too
+    catalog = load_catalog(Path(settings["CONTENT_DIR"]))
     if args.lang not in catalog.languages:
         print(f"unknown language '{args.lang}'; on disk: {', '.join(sorted(catalog.languages))}",
               file=sys.stderr)
         return 2
     out = args.out or OUT_DIR / f"recording-sheet-{args.lang}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(catalog, args.lang), encoding="utf-8")
+    out.write_text(render(catalog, args.lang, Path(settings["AUDIO_DIR"]) / RECORDED), encoding="utf-8")
     print(f"wrote {out}: {len(catalog.languages[args.lang].spoken_keys())} prompts")
     return 0
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import socketserver
+import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
@@ -24,6 +28,32 @@ SPEAK_ALL = {
     for language in load_catalog().languages.values()
     if not language.say_language
 }
+
+
+def sign(url: str, form: dict[str, str], token: str = TOKEN) -> str:
+    """What Twilio sends in X-Twilio-Signature for this URL and form."""
+    return str(RequestValidator(token).compute_signature(url, form))
+
+
+def signed_post(client: FlaskClient, path: str, form: dict[str, str], base: str = BASE,
+                **kwargs: Any) -> TestResponse:
+    """POST a form signed, as Twilio signs it, for BASE + path."""
+    headers = {"X-Twilio-Signature": sign(base + path, form), **kwargs.pop("headers", {})}
+    return client.post(path, data=form, headers=headers, base_url=base, **kwargs)
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
+    """Serve in a thread for the duration of the block, then stop and close the server."""
+    # A short poll interval: shutdown() waits for the loop to look, 0.5 s by default, at every test's end.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 class ServerLikeClient(FlaskClient):

@@ -1,24 +1,30 @@
-"""Golden TwiML documents for the answers that end a call."""
+"""Golden TwiML documents, built without an app or a request: answers are pure functions."""
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
-from twilio.request_validator import RequestValidator
+from pathlib import Path
 
+import pytest
+
+from ivr import build_line, config
+from ivr.answers import Links, farewell, node, transfer
+from ivr.audio.index import ManifestIndex
 from ivr.content import load_catalog
+from ivr.line import Line
+from ivr.navigation import State
+from ivr.voice import NoAudio, Speaker
 
-from .conftest import TOKEN
+from .test_audio_serving import build_fake_audio
 
 FR = load_catalog().languages["fr"]
+LINKS = Links(voice="/voice", audio="https://line.example.org/audio/")
+HEAD = '<?xml version="1.0" encoding="UTF-8"?><Response>'
 
 
-def post(client: FlaskClient, path: str, form: dict[str, str]) -> str:
-    """A signed POST, returning the body."""
-    signature = RequestValidator(TOKEN).compute_signature(f"http://localhost{path}", form)
-    response = client.post(path, data=form, headers={"X-Twilio-Signature": signature})
-    assert response.status_code == 200
-    assert response.mimetype == "text/xml"
-    return response.get_data(as_text=True)
+@pytest.fixture
+def line(tmp_path: Path) -> Line:
+    """The line as configured by default, with French only spoken by <Say> (no audio built)."""
+    return build_line(config.load({"AUDIO_DIR": str(tmp_path / "audio"), "TWILIO_AUTH_TOKEN": "t"}))
 
 
 def say(key: str) -> str:
@@ -26,34 +32,45 @@ def say(key: str) -> str:
     return f'<Say language="fr-FR" voice="Polly.Lea">{FR.text(key)}</Say>'
 
 
-def test_transfer_document(client: FlaskClient) -> None:
-    body = post(client, "/voice/fr/help", {"CallSid": "CA1", "Digits": "1"})
-    assert body == (
-        '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        + say("transfer.connecting")
-        + "<Dial>+33806001620</Dial>"
-        + say("transfer.ended")
+def gather(action: str) -> str:
+    return f'<Gather action="{action}" finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6">'
+
+
+def test_transfer_document(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
+    assert transfer(line, speaker, "fr") == (
+        HEAD + say("transfer.connecting") + "<Dial>+33806001620</Dial>" + say("transfer.ended")
         + "<Hangup /></Response>"
     )
 
 
-def test_goodbye_document_after_three_silences(client: FlaskClient) -> None:
-    body = post(client, "/voice/fr/main?silent=2", {"CallSid": "CA1"})
-    assert body == (
-        '<?xml version="1.0" encoding="UTF-8"?><Response>' + say("goodbye.noinput") + "<Hangup /></Response>"
-    )
+def test_goodbye_document(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
+    assert farewell(speaker, ("fr",), "goodbye.noinput") == (
+        HEAD + say("goodbye.noinput") + "<Hangup /></Response>")
 
 
-def test_step_document(client: FlaskClient) -> None:
-    body = post(client, "/voice/fr/password?step=2", {"CallSid": "CA1", "Digits": "1"})
+def test_last_step_document(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
     action = "/voice/fr/password?step=3"
-    assert body == (
-        '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        f'<Gather action="{action}" finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6">'
-        + say("password.4")
-        + say("step.done")
-        + say("hint.previous")
-        + say("hint.repeat")
-        + say("hint.help")
-        + f"</Gather><Redirect>{action}</Redirect></Response>"
+    assert node(line, speaker, LINKS, State("fr", "password", step=3)) == (
+        HEAD + gather(action) + say("password.4") + say("step.done") + say("hint.previous")
+        + say("hint.repeat") + say("hint.help") + f"</Gather><Redirect>{action}</Redirect></Response>"
     )
+
+
+def test_a_built_prompt_is_played_from_the_audio_base(line: Line, tmp_path: Path) -> None:
+    manifest = build_fake_audio(tmp_path / "built", keys=("main.intro",))
+    files = ManifestIndex.from_folder(tmp_path / "built")
+    speaker = Speaker(line.voice, files, LINKS.audio)
+    body = node(line, speaker, LINKS, State("fr", "main"), actions=frozenset({"transfer"}))
+    played = f"<Play>https://line.example.org/audio/{manifest.languages['fr']['main.intro'].file}</Play>"
+    assert body.startswith(HEAD + gather("/voice/fr/main") + played + say("main.option.about"))
+
+
+def test_the_opening_language_menu_welcomes_in_french_first(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
+    opening = node(line, speaker, LINKS, State("fr", "language"), opening=True)
+    again = node(line, speaker, LINKS, State("fr", "language"))
+    assert opening.startswith(HEAD + gather("/voice/fr/language") + say("welcome") + say("language.option"))
+    assert again.startswith(HEAD + gather("/voice/fr/language") + say("language.option"))

@@ -24,7 +24,7 @@ def catalog(texts: dict[str, str] = TEXTS, langs: tuple[str, ...] = ("fr",)) -> 
     prompts["sms.body"] = Prompt("Un SMS.", "source", channel="sms")
     languages = {code: Language(code, code, 1, None, None, dict(prompts), Path(f"{code}.yaml"))
                  for code in langs}
-    return Catalog(tree=Tree(start="main", help="help", nodes={}), languages=languages)
+    return Catalog(tree=Tree(entry="language", start="main", help="help", nodes={}), languages=languages)
 
 
 def tone(ms: int = 600, hz: int = 440, dbfs: float = -25.0) -> Segment:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from ivr.audio.manifest import load, manifest_path
 from ivr.audio.media import Encoding, encode
 from ivr.config import DEFAULTS
 
-from .conftest import LANGUAGES
+from .conftest import LANGUAGES, serving
 from .test_audio_builder import catalog
 
 GOOGLE = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
@@ -148,12 +147,8 @@ def azure_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     sound.export(str(wav), format="wav").close()
     FakeAzure.seen, FakeAzure.status, FakeAzure.answer = [], 200, wav.read_bytes()
     server = HTTPServer(("127.0.0.1", 0), FakeAzure)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/cognitiveservices/v1"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(server):
+        yield f"http://127.0.0.1:{server.server_port}/cognitiveservices/v1"
 
 
 VOICES = {"fa": "fa-IR-FaridNeural", "ps": "ps-AF-GulNawazNeural"}

@@ -104,11 +104,31 @@ def test_webhook_plays_built_prompts_and_says_the_rest(served: Flask, make_phone
     assert english.text("language.option") in said  # no file for it: still said
 
 
-def test_a_file_gone_after_start_is_said_instead(served: Flask, make_phone: Callable[..., Phone],
-                                                 audio_dir: Path) -> None:
-    (audio_dir / "build" / "fr" / welcome_file(audio_dir)).unlink()
-    heard = make_phone(served).dial()
-    assert heard[0].verb == "say" and heard[0].text == FRENCH.text("welcome")
+def test_a_new_build_is_heard_on_the_next_request(served: Flask, make_phone: Callable[..., Phone],
+                                                  audio_dir: Path) -> None:
+    before = make_phone(served).dial()
+    assert before[0].verb == "play"
+    rebuilt = build_fake_audio(audio_dir, keys=("language.option", "press.1"))  # the welcome is gone
+    after = make_phone(served).dial()
+    assert (after[0].verb, after[0].text) == ("say", FRENCH.text("welcome"))
+    assert after[1].url == f"http://localhost/audio/{rebuilt.languages['fr']['language.option'].file}"
+
+
+def test_a_manifest_broken_after_start_keeps_the_last_good_build(
+        served: Flask, make_phone: Callable[..., Phone], audio_dir: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    before = make_phone(served).dial()
+    manifest_path(audio_dir).write_text("{half a manifest", encoding="utf-8")
+    assert make_phone(served).dial() == before
+    assert "audio manifest unreadable" in caplog.text
+
+
+def test_health_names_the_build_being_played(served: Flask, audio_dir: Path) -> None:
+    first = served.test_client().get("/healthz").json
+    build_fake_audio(audio_dir, keys=("welcome",))
+    second = served.test_client().get("/healthz").json
+    assert first["audio_version"] != second["audio_version"]
+    assert (first["prompts_with_audio"], second["prompts_with_audio"]) == (len(PLAYED), 1)
 
 
 def test_base_url_sends_twilio_to_the_cdn(audio_dir: Path, make_app: Callable[..., Flask],

@@ -46,10 +46,10 @@ def test_a_language_without_voice_is_callable_once_all_its_audio_is_built(tmp_pa
     if lang is None:
         pytest.skip("every language has a <Say> voice")
     empty = ManifestIndex(Manifest(), tmp_path)
-    before = {row[0]: row for row in rows(CATALOG, empty, Voice(CATALOG, empty))}
+    before = {row[0]: row for row in rows(CATALOG, empty, Voice(CATALOG))}
     assert before[lang][-1].startswith("no: no Twilio <Say> voice and ")
     index = built_everything(lang, tmp_path / "build")
-    after = {row[0]: row for row in rows(CATALOG, index, Voice(CATALOG, index))}
+    after = {row[0]: row for row in rows(CATALOG, index, Voice(CATALOG))}
     spoken = len(CATALOG.languages[lang].spoken_keys())
     assert after[lang][4:6] == (f"{spoken}/{spoken}", f"espeak {spoken}")
     assert after[lang][-1] == "yes: audio"
@@ -58,10 +58,10 @@ def test_a_language_without_voice_is_callable_once_all_its_audio_is_built(tmp_pa
 def test_language_menu_length_comes_from_the_manifest(tmp_path: Path) -> None:
     only_french = Catalog(tree=CATALOG.tree, languages={"fr": CATALOG.reference})
     empty = ManifestIndex(Manifest(), tmp_path)
-    assert language_menu_seconds(only_french, empty, Voice(only_french, empty)) is None
+    assert language_menu_seconds(only_french, empty, Voice(only_french)) is None
     index = built_everything("fr", tmp_path / "build")
     # welcome + "Pour le français," + "tapez 1.", one second each in this manifest
-    assert language_menu_seconds(only_french, index, Voice(only_french, index)) == 3.0
+    assert language_menu_seconds(only_french, index, Voice(only_french)) == 3.0
 
 
 def test_main_prints_one_row_per_language(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -1,13 +1,11 @@
-"""Faults: a file gone after start, broken content at start, an exception in a view, the fallback URL."""
+"""Faults: broken content at start, an exception in a view, the fallback URL."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -42,42 +40,6 @@ def audio_dir(tmp_path: Path) -> Path:
     """conftest's AUDIO_DIR, with the welcome and the first option built for French."""
     build_fake_audio(tmp_path / "audio")
     return tmp_path / "audio"
-
-
-def test_a_file_removed_after_it_was_played_is_said_on_the_next_call(
-    audio_dir: Path, make_app: Callable[..., Flask], make_phone: Callable[..., Phone]
-) -> None:
-    app = make_app()
-    first, again = make_phone(app).dial(), make_phone(app).dial()
-    assert first == again and first[0].verb == "play"
-    welcome = next((audio_dir / "build" / "fr").glob("welcome.*"))
-    assert first[0].url == f"http://localhost/audio/fr/{welcome.name}"
-    welcome.unlink()
-    after = make_phone(app).dial()
-    assert (after[0].verb, after[0].text) == ("say", CATALOG.reference.text("welcome"))
-    # The other files are still there, and still played.
-    assert [item.url for item in after if item.verb == "play"] == [item.url for item in first[1:]
-                                                                    if item.verb == "play"]
-
-
-def test_settled_folders_spare_the_file_checks_and_still_see_a_removal(
-    audio_dir: Path, make_app: Callable[..., Flask], make_phone: Callable[..., Phone],
-    monkeypatch: pytest.MonkeyPatch
-) -> None:
-    french = audio_dir / "build" / "fr"
-    long_ago = time.time() - 60
-    os.utime(french, (long_ago, long_ago))  # built a minute ago: nothing can change unseen in its mtime
-    app = make_app()
-    first = make_phone(app).dial()
-    make_phone(app).dial()  # the files are looked at once more, and the folder's mtime noted
-    looked_at: list[str] = []
-    isfile = os.path.isfile
-    monkeypatch.setattr(os.path, "isfile", lambda path: looked_at.append(path) or isfile(path))
-    assert make_phone(app).dial() == first and looked_at == []
-    next(french.glob("welcome.*")).unlink()  # the folder's mtime moves on
-    after = make_phone(app).dial()
-    assert (after[0].verb, after[0].text) == ("say", CATALOG.reference.text("welcome"))
-    assert looked_at
 
 
 def test_answers_kept_for_one_host_are_not_given_to_another(audio_dir: Path,
@@ -123,8 +85,8 @@ def test_broken_content_stops_the_app_naming_file_and_key(
 def test_gunicorn_refuses_to_start_on_broken_content(tmp_path: Path) -> None:
     """Started as the Procfile does: no worker boots, so the server exits and its log names the problem."""
     folder = broken_content(tmp_path, drop_english_goodbye)
-    command = [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
-               "--bind", "127.0.0.1:0", "--workers", "1", "ivr:create_app()"]
+    command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
+               "ivr:create_app()"]
     env = {"PATH": "/usr/bin:/bin", "TWILIO_AUTH_TOKEN": TOKEN, "IVR_CONTENT_DIR": json.dumps(str(folder)),
            "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -157,7 +119,7 @@ def test_a_fault_while_building_an_answer_is_apologised_for(
 def test_a_fault_before_any_language_is_apologised_for_in_french_and_english(
     app: Flask, make_phone: Callable[..., Phone], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("ivr.answers.language_menu", fault)
+    monkeypatch.setattr("ivr.answers.node", fault)
     heard = make_phone().dial()
     assert [(item.verb, item.text) for item in heard] == [
         ("say", apology("fr")), ("say", apology("en")), ("hangup", "")]
@@ -167,7 +129,7 @@ def test_the_fallback_url_answers_even_when_content_and_audio_fail(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("ivr.answers.farewell", fault)
-    monkeypatch.setattr("ivr.voice.Voice.add", fault)
+    monkeypatch.setattr("ivr.voice.Speaker.add", fault)
     client = app.test_client()
     for response in (client.post("/twilio/fallback", data={"CallSid": "CA1"}),
                      client.get("/twilio/fallback")):

@@ -6,22 +6,24 @@ import gc
 import json
 import logging
 import os
+import runpy
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import CollectorRegistry
-from twilio.request_validator import RequestValidator
 
 from ivr.observability import JsonFormatter
 from ivr.phone import Phone
 
-from .conftest import TOKEN
+from .conftest import TOKEN, signed_post
 
 CALLER = "+33612345678"
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +40,6 @@ def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
     return [json.loads(formatter.format(record)) for record in records]
 
 
-def signed_post(client: FlaskClient, path: str, form: dict[str, str]) -> int:
-    signature = RequestValidator(TOKEN).compute_signature(f"http://localhost{path}", form)
-    return client.post(path, data=form, headers={"X-Twilio-Signature": signature}).status_code
-
-
 def test_one_json_line_per_webhook_request_with_the_number_masked(
     phone: Phone, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -53,7 +50,7 @@ def test_one_json_line_per_webhook_request_with_the_number_masked(
     lines = request_lines(caplog)
     assert [(line["endpoint"], line["state"], line["key"], line["status"]) for line in lines] == [
         ("voice.incoming", "new", "", 200),
-        ("voice.language", "language", "1", 200),
+        ("voice.step", "fr/language:0", "1", 200),
         ("voice.step", "fr/main:0", "7", 200),
     ]
     for line in lines:
@@ -66,7 +63,7 @@ def test_the_log_line_is_written_after_the_answer_has_gone_out(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    response = FlaskClient(app).post("/voice/language", data={"From": CALLER, "Digits": "1"})
+    response = FlaskClient(app).post("/voice/fr/language", data={"From": CALLER, "Digits": "1"})
     assert response.status_code == 403 and request_lines(caplog) == []
     response.close()  # what the server does once the answer is sent
     assert [line["status"] for line in request_lines(caplog)] == [403]
@@ -75,7 +72,7 @@ def test_the_log_line_is_written_after_the_answer_has_gone_out(
 def test_refused_requests_are_logged_as_warnings_with_their_path(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client.post("/voice/language", data={"From": CALLER, "Digits": "1"})
+    client.post("/voice/fr/language", data={"From": CALLER, "Digits": "1"})
     client.get("/wp-login.php")
     assert [(line["level"], line["status"], line.get("path")) for line in request_lines(caplog)] == [
         ("WARNING", 403, None), ("WARNING", 404, "/wp-login.php")]
@@ -88,9 +85,10 @@ def test_health_names_what_was_loaded(client: FlaskClient, app: Flask) -> None:
     assert response.json == {
         "status": "ok",
         "languages": [language.code for language in line.languages],
-        "nodes": len(line.catalog.tree.nodes),
+        "nodes": len(line.tree.nodes),
         "prompts": sum(len(language.spoken_keys()) for language in line.languages),
         "prompts_with_audio": 0,
+        "audio_version": line.audio.current().version,
     }
 
 
@@ -109,7 +107,7 @@ def test_metrics_follow_a_call_from_language_to_transfer(app: Flask, phone: Phon
     assert samples("ivr_menu_choices_total", {"node": "help", "choice": "transfer"}) == 1
     assert samples("ivr_help_requests_total", {"language": "fr"}) == 1
     assert samples("ivr_transfers_total", {"language": "fr"}) == 1
-    for endpoint, count in (("voice.incoming", 1), ("voice.language", 1), ("voice.step", 3)):
+    for endpoint, count in (("voice.incoming", 1), ("voice.step", 4)):
         assert samples("ivr_request_duration_seconds_count", {"endpoint": endpoint}) == count
     assert samples("ivr_errors_total", {"kind": "exception"}) == 0
     text = client.get("/metrics").get_data(as_text=True)
@@ -146,7 +144,8 @@ def test_metrics_can_be_kept_behind_a_token(make_app: Callable[..., Flask]) -> N
 def test_status_callbacks_feed_outcome_and_duration(
     app: Flask, client: FlaskClient, form: dict[str, str], outcome: str, duration: float | None
 ) -> None:
-    assert signed_post(client, "/twilio/status", {"CallSid": "CA1", "From": CALLER, **form}) == 204
+    response = signed_post(client, "/twilio/status", {"CallSid": "CA1", "From": CALLER, **form})
+    assert response.status_code == 204
     samples = registry(app).get_sample_value
     assert samples("ivr_calls_ended_total", {"outcome": outcome}) == 1
     assert samples("ivr_call_duration_seconds_sum") == (duration or 0.0)
@@ -159,15 +158,13 @@ def test_unsigned_status_callbacks_are_refused_and_not_counted(app: Flask, clien
     assert registry(app).get_sample_value("ivr_calls_ended_total", {"outcome": "completed"}) == 0
 
 
-# What gunicorn does, in order: the master imports the package (and with it prometheus-client) before
-# ivr.gunicorn_conf sets the metrics folder; each forked worker then runs post_fork and builds the app.
+# What a gunicorn worker does, in order: gunicorn.conf.py has set the metrics folder in the environment
+# before the worker imports the app (and with it prometheus-client); the worker then builds the app.
 WORKER = textwrap.dedent("""
     import os, sys
-    from ivr import create_app
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = sys.argv[1]
-    from ivr import gunicorn_conf
+    from ivr import create_app
     from twilio.request_validator import RequestValidator
-    gunicorn_conf.post_fork(None, None)
     app = create_app({"TWILIO_AUTH_TOKEN": "%s"})
     form = {"CallSid": "CA1", "From": "+33612345678"}
     signature = RequestValidator("%s").compute_signature("http://localhost/voice", form)
@@ -189,12 +186,24 @@ def test_metrics_are_summed_over_worker_processes(tmp_path: Path) -> None:
     assert "+33612345678" not in "\n".join(outputs[1])
 
 
+def gunicorn_settings() -> Any:
+    """gunicorn.conf.py read as gunicorn reads it: a file of Python run on its own."""
+    return SimpleNamespace(**runpy.run_path(str(ROOT / "gunicorn.conf.py")))
+
+
+def test_the_settings_file_loads_nothing_of_the_line() -> None:
+    # prometheus-client must first be imported in each worker, after the metrics folder is set.
+    probe = "import runpy, sys; runpy.run_path('gunicorn.conf.py'); print(sorted(m for m in sys.modules " \
+            "if m.split('.')[0] in ('ivr', 'prometheus_client', 'flask')))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_gunicorn_hooks_reset_and_tidy_the_metrics_folder(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    conf = importlib.reload(importlib.import_module("ivr.gunicorn_conf"))
+    conf = gunicorn_settings()
     (tmp_path / "counter_123.db").write_bytes(b"old run")
     (tmp_path / "gauge_livesum_456.db").write_bytes(b"dead worker")
     conf.on_starting(None)
@@ -208,10 +217,8 @@ def test_gunicorn_hooks_reset_and_tidy_the_metrics_folder(tmp_path: Path,
 
 def test_a_started_worker_keeps_what_it_loaded_out_of_garbage_collection(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # importing the config must not set it
-    conf = importlib.import_module("ivr.gunicorn_conf")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # reading the settings must not set it
+    conf = gunicorn_settings()
     try:
         conf.post_worker_init(None)
         assert gc.get_freeze_count() > 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from ivr.phone import Heard, Phone
 from ivr.sms_text import sms_message
 from scripts.fake_twilio import FakeTwilio
 
-from .conftest import LANGUAGES, TOKEN
+from .conftest import LANGUAGES, TOKEN, serving
 from .test_sms_limits import free_port
 
 CATALOG: Catalog = load_catalog()
@@ -37,12 +36,8 @@ def prompt(lang: str, key: str) -> str:
 def fake_twilio() -> Iterator[FakeTwilio]:
     """scripts/fake_twilio.py serving on 127.0.0.1 for one test."""
     server = FakeTwilio(0, SID, TOKEN)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(server):
+        yield server
 
 
 @pytest.fixture

@@ -1,45 +1,83 @@
-"""The manifest as the line's AudioIndex: which prompts have a file, and the URL Twilio fetches it from."""
+"""The manifest as the line's audio index: which prompts have a file, and which build it came from."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+import threading
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from flask import has_request_context, url_for
-
 from ..config import DEFAULTS
 from .manifest import BUILD_DIR, Manifest, ManifestError, load, manifest_path
 
+log = logging.getLogger("ivr.audio")
+
+
+def manifest_version(manifest: Manifest) -> str:
+    """A short hash of the manifest's content: two instances with the same one play the same files."""
+    text = json.dumps(manifest.to_json(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
 
 class ManifestIndex:
-    """Prompts the manifest lists and whose file is still there, served here or from AUDIO_BASE_URL."""
+    """The prompts a manifest lists whose file can be fetched, by language and key; built once, then read."""
 
-    def __init__(self, manifest: Manifest, folder: Path, base_url: str | None = None) -> None:
+    def __init__(self, manifest: Manifest, folder: Path, remote: bool = False) -> None:
         self.manifest = manifest
-        self.folder = folder
-        self.base_url = base_url.rstrip("/") + "/" if base_url else None
+        self.version = manifest_version(manifest)
+        # Files served by this app must be on disk, checked once here; a CDN's cannot be checked from here.
+        self.files = {
+            (lang, key): entry.file
+            for lang, entries in manifest.languages.items() for key, entry in entries.items()
+            if remote or (folder / entry.file).is_file()
+        }
 
     @classmethod
-    def from_folder(cls, audio_dir: Path, base_url: str | None = None) -> ManifestIndex:
+    def from_folder(cls, audio_dir: Path, remote: bool = False) -> ManifestIndex:
         """Read the folder's manifest; a broken one raises ManifestError, a missing one means no audio."""
-        return cls(load(manifest_path(audio_dir)), audio_dir / BUILD_DIR, base_url)
+        return cls(load(manifest_path(audio_dir)), audio_dir / BUILD_DIR, remote)
 
-    def url(self, lang: str, key: str) -> str | None:
-        """The file's URL, or None (so the prompt is said) when it was not built or has gone."""
-        entry = self.manifest.get(lang, key)
-        if entry is None:
+    def file(self, lang: str, key: str) -> str | None:
+        """The prompt's file, relative to the audio base URL, or None (so the prompt is said)."""
+        return self.files.get((lang, key))
+
+
+class LiveIndex:
+    """The index of an audio folder, read again when a build replaces its manifest (one stat a request)."""
+
+    def __init__(self, audio_dir: Path, remote: bool = False) -> None:
+        self.audio_dir = audio_dir
+        self.remote = remote
+        self.path = manifest_path(audio_dir)
+        self._lock = threading.Lock()
+        self._seen = self._signature()
+        self.index = ManifestIndex.from_folder(audio_dir, remote)  # at start, a broken manifest stops the app
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
             return None
-        if self.base_url:
-            # The files live on a CDN or bucket: this machine may not hold them.
-            return self.base_url + urllib.parse.quote(entry.file)
-        if not (self.folder / entry.file).is_file():
-            return None
-        if has_request_context():
-            # Absolute, with the scheme and host Twilio used to reach us (proxy headers applied).
-            return url_for("audio.file", name=entry.file, _external=True)
-        return "/audio/" + urllib.parse.quote(entry.file)
+        # The builder replaces the manifest by rename: a new inode, even within one mtime tick.
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+    def current(self) -> ManifestIndex:
+        """The index of the manifest on disk now; a manifest broken after start keeps the last good one."""
+        seen = self._signature()
+        if seen == self._seen:
+            return self.index
+        with self._lock:
+            if seen != self._seen:
+                try:
+                    self.index = ManifestIndex.from_folder(self.audio_dir, self.remote)
+                except ManifestError as error:
+                    log.error("audio manifest unreadable, keeping the previous one: %s", error)
+                self._seen = seen
+        return self.index
 
 
 def describer(audio_dir: Path | None = None) -> Callable[[str], str | None]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
-from .index import ManifestIndex
 from .manifest import AUDIO_TYPES, BUILD_DIR
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
@@ -29,7 +28,3 @@ def file(name: str) -> Response:
     response.cache_control.immutable = True
     return response
 
-
-def audio_index(app: Flask) -> ManifestIndex:
-    """The index of the app's audio folder; a broken manifest stops the app with its path and problem."""
-    return ManifestIndex.from_folder(Path(app.config["AUDIO_DIR"]), app.config.get("AUDIO_BASE_URL"))

@@ -1,4 +1,7 @@
-"""gunicorn settings shared by the Procfile, `make run` and the load benchmark."""
+"""gunicorn settings for the Procfile, `make run` and the load benchmark (gunicorn reads this file by itself).
+
+It imports nothing of the line: workers load the app after fork, once the settings below are in place.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +26,8 @@ MEMORY_DIR = "/dev/shm"
 _in_memory = MEMORY_DIR if os.path.isdir(MEMORY_DIR) and os.access(MEMORY_DIR, os.W_OK) else None
 worker_tmp_dir = _in_memory
 
-# prometheus-client chooses its multiprocess mode when a worker first imports it, so the folder where
-# each worker writes its metrics must be in the environment before any worker starts.
+# prometheus-client chooses its multiprocess mode when it is first imported, in each worker as it loads the
+# app: the folder where each worker writes its metrics must be in the environment before that.
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _own_metrics_dir = METRICS_DIR not in os.environ
 if _own_metrics_dir:
@@ -37,15 +40,6 @@ def on_starting(server: Any) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
-
-
-def post_fork(server: Any, worker: Any) -> None:
-    """Put the worker's prometheus-client in multiprocess mode before it loads the app."""
-    # Importing this module imported the `ivr` package, and with it prometheus-client, before the folder
-    # above was set: the mode it chose then is wrong, and each worker inherits that import.
-    from prometheus_client import values
-
-    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -1,0 +1,60 @@
+"""What a menu option does when it leads to no place: one table from action name to handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import answers
+from .caller import Call
+from .content import ContentError, Tree
+from .line import Line
+from .navigation import State
+
+if TYPE_CHECKING:
+    from .turn import Turn
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action: whether a call may be offered it, and what it answers."""
+
+    offered: Callable[[Line, Call], bool]
+    run: Callable[[Turn, State], str]
+
+
+def transfer(turn: Turn, state: State) -> str:
+    """Put the caller through to the CCC."""
+    return answers.transfer(turn.line, turn.speaker, state.lang)
+
+
+def text_message(turn: Turn, state: State) -> str:
+    """Text the caller the website and the CCC number, say whether it went, then offer the same keys."""
+    sms = turn.line.sms
+    sent = sms is not None and sms.send(turn.call, state.lang)
+    turn.forget_actions()  # the option disappears once used
+    return turn.show(replace(state, silent=0, wrong=0), result="sms.sent" if sent else "sms.failed")
+
+
+def _always(line: Line, call: Call) -> bool:
+    return True
+
+
+def _may_text(line: Line, call: Call) -> bool:
+    return line.sms is not None and line.sms.offered(call)
+
+
+ACTIONS: dict[str, Action] = {
+    "transfer": Action(offered=_always, run=transfer),
+    "sms": Action(offered=_may_text, run=text_message),
+}
+
+
+def check_actions(tree: Tree, menu_file: Path) -> None:
+    """Refuse to start when the menu tree names an action this table cannot carry out."""
+    for where, name in tree.actions():
+        if name not in ACTIONS:
+            known = ", ".join(sorted(ACTIONS))
+            raise ContentError(menu_file, where, f"unknown action '{name}' (known: {known})")

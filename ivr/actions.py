@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import answers
 from .caller import Call
 from .content import ContentError, Tree
 from .line import Line
 from .navigation import State
-
-if TYPE_CHECKING:
-    from .turn import Turn
+from .turn import Turn
 
 
 @dataclass(frozen=True)
@@ -34,8 +31,8 @@ def text_message(turn: Turn, state: State) -> str:
     """Text the caller the website and the CCC number, say whether it went, then offer the same keys."""
     sms = turn.line.sms
     sent = sms is not None and sms.send(turn.call, state.lang)
-    turn.forget_actions()  # the option disappears once used
-    return turn.show(replace(state, silent=0, wrong=0), result="sms.sent" if sent else "sms.failed")
+    after = replace(turn, actions=available(turn.line, turn.call))  # the option disappears once used
+    return after.show(replace(state, silent=0, wrong=0), result="sms.sent" if sent else "sms.failed")
 
 
 def _always(line: Line, call: Call) -> bool:
@@ -50,6 +47,11 @@ ACTIONS: dict[str, Action] = {
     "transfer": Action(offered=_always, run=transfer),
     "sms": Action(offered=_may_text, run=text_message),
 }
+
+
+def available(line: Line, call: Call) -> frozenset[str]:
+    """The actions this call may use now: the line's, less those this caller may not have (SMS)."""
+    return frozenset(name for name in line.actions if ACTIONS[name].offered(line, call))
 
 
 def check_actions(tree: Tree, menu_file: Path) -> None:

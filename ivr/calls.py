@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, g, request
 
 from . import metrics
-from .actions import ACTIONS
+from .actions import ACTIONS, available
 from .answers import Links
 from .cache import AnswerCache
 from .caller import Call
@@ -73,7 +73,8 @@ def read_turn(line: Line, state: State) -> Turn:
     links = Links(voice=f"{request.script_root}/voice", audio=audio)
     cache: AnswerCache = current_app.extensions["ivr.answers"]
     digits = request.form.get("Digits", "").strip()[: MAX_DIGITS + 1]
-    return Turn(line, Call.from_form(request.form), state, digits, links, line.audio.current(), cache)
+    call = Call.from_form(request.form)
+    return Turn(line, call, state, digits, available(line, call), links, line.audio.current(), cache)
 
 
 def _count(name: str) -> int:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from . import answers
-from .actions import ACTIONS
 from .audio.index import ManifestIndex
 from .cache import AnswerCache
 from .caller import Call
@@ -15,7 +14,7 @@ from .navigation import State
 from .voice import Speaker
 
 
-@dataclass
+@dataclass(frozen=True)
 class Turn:
     """A caller's key press (or silence) in a state, with what the answer to it needs."""
 
@@ -23,6 +22,7 @@ class Turn:
     call: Call
     state: State
     digits: str
+    actions: frozenset[str]  # the actions this call may use now (ivr/actions.py: `available`)
     links: answers.Links
     files: ManifestIndex  # the audio build being served now
     cache: AnswerCache
@@ -31,15 +31,6 @@ class Turn:
     def speaker(self) -> Speaker:
         """Plays this build's files, says the rest."""
         return Speaker(self.line.voice, self.files, self.links.audio)
-
-    @cached_property
-    def actions(self) -> frozenset[str]:
-        """The actions this call can use now: the line's, less those this caller may not have (SMS)."""
-        return frozenset(name for name in self.line.actions if ACTIONS[name].offered(self.line, self.call))
-
-    def forget_actions(self) -> None:
-        """After an action that changes what the call may use, work the actions out again."""
-        self.__dict__.pop("actions", None)
 
     def show(self, state: State, notice: str | None = None, result: str | None = None,
              opening: bool = False) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Config, Flask
 
-from . import calls, config, observability, ops, security, sms
+from . import calls, config, observability, ops, security, sms, store
 from .actions import check_actions
 from .audio import serving as audio
 from .audio.index import LiveIndex
@@ -16,8 +17,10 @@ from .cache import AnswerCache
 from .content import MENU_FILE, load_catalog
 from .line import Line, callable_languages
 from .metrics import Metrics
+from .returning import Returning
 from .voice import Voice
 
+log = logging.getLogger("ivr")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; refuse to start on broken content or missing security settings."""
@@ -48,19 +51,30 @@ def build_line(settings: Config) -> Line:
     index = LiveIndex(Path(settings["AUDIO_DIR"]), remote=bool(base_url))
     voice = Voice(catalog, settings["SAY_VOICES"])
     languages = callable_languages(catalog, voice, index.current())
-    texts = sms.from_config(settings, catalog)
+    codes = tuple(language.code for language in languages)
+    tree = catalog.tree.with_languages(codes)
+    shared, hash_key = store.from_settings(settings)
+    if isinstance(shared, store.MemoryStore) and (settings["SMS_ENABLED"] or settings["REMEMBER_CALLERS"]):
+        log.warning("SMS limits and returning callers are kept in this process's memory: each worker "
+                    "process has its own; set REDIS_URL to share them")
+    texts = sms.from_config(settings, catalog, shared, hash_key)
+    returning = (Returning(shared, hash_key, float(settings["REMEMBER_DAYS"]), tree, codes)
+                 if settings["REMEMBER_CALLERS"] and tree.resume else None)
     actions = {"transfer"} if settings["TRANSFERS_ENABLED"] else set()
+    actions |= {"sms"} if texts else set()
+    actions |= {"resume"} if returning else set()
     fallback = [lang for lang in settings["FALLBACK_LANGUAGES"] if lang in catalog.languages]
     return Line(
         catalog=catalog,
-        tree=catalog.tree.with_languages([language.code for language in languages]),
+        tree=tree,
         voice=voice,
         audio=index,
-        actions=frozenset(actions | ({"sms"} if texts else set())),
+        actions=frozenset(actions),
         languages=languages,
         fallback=tuple(fallback or [catalog.reference.code]),
         ccc_number=str(settings["CCC_NUMBER"]),
         gather_timeout=int(settings["GATHER_TIMEOUT"]),
         audio_base_url=base_url.rstrip("/") + "/" if base_url else None,
         sms=texts,
+        returning=returning,
     )

@@ -10,7 +10,7 @@ from . import answers
 from .caller import Call
 from .content import ContentError, Tree
 from .line import Line
-from .navigation import State
+from .navigation import State, restore
 from .turn import Turn
 
 
@@ -35,6 +35,11 @@ def text_message(turn: Turn, state: State) -> str:
     return after.show(replace(state, silent=0, wrong=0), result="sms.sent" if sent else "sms.failed")
 
 
+def resume(turn: Turn, state: State) -> str:
+    """A returning caller goes on where their last call ended."""
+    return turn.show(restore(turn.line.tree, state, state.origin or turn.line.tree.start))
+
+
 def _always(line: Line, call: Call) -> bool:
     return True
 
@@ -46,6 +51,7 @@ def _may_text(line: Line, call: Call) -> bool:
 ACTIONS: dict[str, Action] = {
     "transfer": Action(offered=_always, run=transfer),
     "sms": Action(offered=_may_text, run=text_message),
+    "resume": Action(offered=_always, run=resume),
 }
 
 

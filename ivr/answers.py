@@ -7,12 +7,13 @@ so every answer can be built and compared without an app or a request.
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from .content import Node, Option
 from .line import Line
-from .navigation import State, offered
+from .navigation import SLOW_AFTER, TOLD_MENU_KEYS, TOLD_STEP_KEYS, State, offered
 from .voice import Speaker
 
 
@@ -39,37 +40,72 @@ def _gather(response: VoiceResponse, line: Line, action: str) -> Gather:
 
 
 def node(line: Line, speaker: Speaker, links: Links, state: State, *, notice: str | None = None,
-         actions: frozenset[str] = frozenset(), result: str | None = None, opening: bool = False) -> str:
-    """A menu or a step with the keys this call can use; `result` (an action's outcome) replaces the intro."""
-    tree = line.tree
-    current = tree.nodes[state.node]
+         actions: frozenset[str] = frozenset(), result: str | None = None, opening: bool = False,
+         greeting: str | None = None) -> str:
+    """A menu or a step, then its keys: in full the first time and after a fault, else a short cue.
+
+    `result` (an action's outcome) and `notice` (no key, a wrong key) replace the intro or the step;
+    `greeting` is said first, before anything else.
+    """
+    current = line.tree.nodes[state.node]
     response = VoiceResponse()
-    action = links.state(state)
-    gather = _gather(response, line, action)
-    lead = result or (f"notice.{notice}" if notice else None)
     if current.kind == "languages":
+        gather = _gather(response, line, links.state(state))
         _languages(line, speaker, gather, state, notice, actions, opening)
-        response.redirect(action)  # no key: Twilio falls through to here and we count the silence
+        response.redirect(links.state(state))  # no key: Twilio falls through to here and we count it
         return str(response)
+    told = TOLD_STEP_KEYS if current.kind == "steps" else TOLD_MENU_KEYS
+    in_full = bool(notice) or not state.told & told
+    heard = replace(state, told=state.told | told) if in_full else state
+    gather = _gather(response, line, links.state(heard))
+    if greeting:
+        speaker.add(gather, state.lang, greeting)
+    lead = result or (f"notice.{notice}" if notice else None)
     if lead:
         speaker.add(gather, state.lang, lead)
     if current.kind == "menu":
-        if not lead:
-            speaker.add_all(gather, state.lang, current.intro)
-        for number, option in enumerate(offered(current, actions), start=1):
-            speaker.add_all(gather, state.lang, [option.label, f"press.{number}"])
-        hints = ["hint.repeat", "hint.back"]
+        _menu(line, speaker, gather, state, actions, intro=not lead)
+        keys = ["hint.repeat", "hint.back"] if in_full else []
     else:
         if not lead:
-            speaker.add(gather, state.lang, current.steps[state.step])
-        last = state.step == len(current.steps) - 1
-        forward = "step.next" if not last else ("step.continue" if current.then else "step.done")
-        hints = [forward, "hint.previous" if state.step else "hint.back", "hint.repeat"]
-    if state.node != tree.help:
-        hints.append("hint.help")
-    speaker.add_all(gather, state.lang, hints)
-    response.redirect(action)
+            speaker.add(gather, state.lang, current.steps[state.step], slow=state.again >= SLOW_AFTER)
+        keys = _step_keys(current, state, in_full)
+    if in_full and state.node != line.tree.help:
+        keys.append("hint.help")
+    speaker.add_all(gather, state.lang, keys)
+    response.redirect(links.state(heard))
     return str(response)
+
+
+def _menu(line: Line, speaker: Speaker, gather: Gather, state: State, actions: frozenset[str],
+          intro: bool) -> None:
+    """A menu's options, numbered; those marked first come before its intro."""
+    current = line.tree.nodes[state.node]
+    options = list(enumerate(offered(current, actions), start=1))
+    for first in (True, False):
+        if not first and intro:
+            speaker.add_all(gather, state.lang, current.intro)
+        for number, option in options:
+            if option.first == first:
+                speaker.add_all(gather, state.lang, [_label(line, state, option), f"press.{number}"])
+
+
+def _label(line: Line, state: State, option: Option) -> str:
+    """An option's prompt; the offer to resume names the topic the caller left, when it has a name."""
+    if option.action == "resume" and state.origin:
+        left = line.tree.nodes.get(state.origin.partition(":")[0])
+        if left is not None and left.resume:
+            return left.resume
+    return option.label
+
+
+def _step_keys(current: Node, state: State, in_full: bool) -> list[str]:
+    """What follows a step: every key the first time, else only how to go on."""
+    last = state.step == len(current.steps) - 1
+    forward = "step.next" if not last else ("step.continue" if current.then else "step.done")
+    if not in_full:
+        return ["cue.next" if not last else forward]
+    return [forward, "hint.previous" if state.step else "hint.back", "hint.repeat"]
 
 
 def _languages(line: Line, speaker: Speaker, gather: Gather, state: State, notice: str | None,

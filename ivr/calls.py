@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Response, abort, current_app, g, request
 
 from . import metrics
@@ -29,11 +31,19 @@ def twiml(text: str) -> Response:
 @bp.post("")
 @twilio_only
 def incoming() -> Response:
-    """Welcome a new call and ask which language to use."""
+    """Welcome a new call: ask which language to use, or greet a returning caller in theirs."""
     line = current_line()
-    turn = read_turn(line, State(line.fallback[0], line.tree.entry))
     metrics.call_started()
-    return twiml(turn.show(turn.state, opening=True))
+    place = line.returning.recall(Call.from_form(request.form)) if line.returning else None
+    if place is None:
+        turn = read_turn(line, State(line.fallback[0], line.tree.entry))
+        return twiml(turn.show(turn.state, opening=True))
+    if place.node and line.tree.resume:
+        turn = read_turn(line, State(place.lang, line.tree.resume, origin=place.origin))
+        return twiml(turn.show(turn.state))
+    # Straight to the main menu in their language, told once how to choose another.
+    turn = read_turn(line, State(place.lang, line.tree.start))
+    return twiml(turn.show(turn.state, greeting="resume.language"))
 
 
 @bp.post("/<lang>/<node>")
@@ -53,7 +63,11 @@ def step(lang: str, node: str) -> Response:
     ))
     move = press(line.tree, turn.state, turn.digits, turn.actions)
     metrics.moved(line.tree, turn.state, move, turn.digits)
-    return twiml(answer(turn, move))
+    response = twiml(answer(turn, move))
+    if line.returning is not None and isinstance(move, Show):
+        # Once the answer has gone out: the caller never waits on the store.
+        response.call_on_close(functools.partial(line.returning.note, turn.call, move.state))
+    return response
 
 
 def answer(turn: Turn, move: Move) -> str:

@@ -57,13 +57,18 @@ DEFAULTS: dict[str, Any] = {
     # SMS pumping: only numbers with these prefixes ever get a text, at most this many a day (UTC) each.
     "SMS_ALLOWED_PREFIXES": ["+33"],
     "SMS_DAILY_LIMIT": 3,
-    # Secret key of the hashes the daily counts are kept under; required with REDIS_URL.
-    "SMS_HASH_SALT": None,
+    # Secret key of the hashes callers' numbers are kept under (SMS limits, returning callers); required
+    # with REDIS_URL. Unset without Redis: each process makes its own.
+    "CALLER_HASH_KEY": None,
     "SMS_TIMEOUT": 5.0,  # seconds the call waits for Twilio's API to connect, then to answer
     "FICHE_URL": FICHE_URL,
     "TWILIO_API_BASE_URL": None,  # a local fake of Twilio's API (scripts/fake_twilio.py); None: Twilio's
-    # Redis shared by every instance for the SMS counts; unset, each process keeps its own in memory.
+    # Redis shared by every instance (SMS counts, returning callers); unset, each process keeps its own.
     "REDIS_URL": None,
+    # Returning callers: their language and where their last call ended, under a keyed hash of their
+    # number, for this many days; false: nothing is kept and every call starts from the language menu.
+    "REMEMBER_CALLERS": True,
+    "REMEMBER_DAYS": 30,
 }
 
 # Names a platform sets itself (Twilio's, Heroku Redis's), read as they are so a deployment sets them once.

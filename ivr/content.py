@@ -34,6 +34,7 @@ SYSTEM_KEYS = (
     "step.next",
     "step.continue",
     "step.done",
+    "cue.next",
     "notice.noinput",
     "notice.wrong",
     "notice.offer_help",
@@ -137,6 +138,7 @@ class Option:
     go: str | None = None
     action: str | None = None
     lang: str | None = None  # on the language menu: the language the option is said in, and chooses
+    first: bool = False  # said before the menu's intro (help leads with the transfer)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class Node:
     options: tuple[Option, ...] = ()
     steps: tuple[str, ...] = ()
     then: str | None = None  # after the last step, or (language menu) where a chosen language leads
+    resume: str | None = None  # steps: the prompt offering a returning caller to continue here
     parent: str | None = None
 
 
@@ -160,6 +163,7 @@ class Tree:
     start: str  # the main menu
     help: str
     nodes: dict[str, Node]
+    resume: str | None = None  # a returning caller's first menu: continue where the last call ended
 
     def with_languages(self, codes: list[str] | tuple[str, ...]) -> Tree:
         """The tree whose language menu offers these languages, in this order."""
@@ -179,6 +183,7 @@ class Tree:
         keys: set[str] = set()
         for node in self.nodes.values():
             keys.update(node.intro, node.steps, (option.label for option in node.options))
+            keys.update([node.resume] if node.resume else [])
         return keys
 
 
@@ -231,9 +236,10 @@ def _load_tree(path: Path) -> Tree:
         start=_require(data, "start", str, path),
         help=_require(data, "help", str, path),
         nodes=nodes,
+        resume=data.get("resume"),
     )
-    for key in ("entry", "start", "help"):
-        if getattr(tree, key) not in nodes:
+    for key in ("entry", "start", "help", "resume"):
+        if getattr(tree, key) is not None and getattr(tree, key) not in nodes:
             raise ContentError(path, key, f"points to unknown node '{getattr(tree, key)}'")
     if nodes[tree.entry].kind != "languages":
         raise ContentError(path, "entry", "must name the node of kind 'languages'")
@@ -251,14 +257,15 @@ def _load_node(path: Path, name: str, raw: dict[str, Any]) -> Node:
                 raise ContentError(path, spot, "needs a label")
             if ("go" in item) == ("action" in item):
                 raise ContentError(path, spot, "needs exactly one of 'go' or 'action'")
-            options.append(Option(label=item["label"], go=item.get("go"), action=item.get("action")))
+            options.append(Option(label=item["label"], go=item.get("go"), action=item.get("action"),
+                                  first=bool(item.get("first", False))))
         if len(options) > MAX_OPTIONS:
             raise ContentError(path, f"{where}.options", f"more than {MAX_OPTIONS} options")
         intro = tuple(_require(raw, "intro", list, path, where))
         return Node(name=name, kind=kind, intro=intro, options=tuple(options))
     if kind == "steps":
         steps = tuple(_require(raw, "steps", list, path, where))
-        return Node(name=name, kind=kind, steps=steps, then=raw.get("then"))
+        return Node(name=name, kind=kind, steps=steps, then=raw.get("then"), resume=raw.get("resume"))
     if kind == "languages":
         # Its options are the languages callers can be served in, known once the app has its audio.
         intro = tuple(_require(raw, "intro", list, path, where))
@@ -282,6 +289,8 @@ def _with_parents(path: Path, tree: Tree) -> Tree:
             # The help node is reached from everywhere; '*' there returns to the caller's origin.
             if target != tree.help:
                 parents.setdefault(target, node.name)
+    if tree.resume:
+        parents[tree.resume] = tree.entry  # '*' on the returning caller's menu: choose another language
     for name in tree.nodes:
         if name not in (tree.entry, tree.start, tree.help) and name not in parents:
             raise ContentError(path, f"nodes.{name}", "no menu leads to this node")

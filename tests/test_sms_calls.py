@@ -13,8 +13,7 @@ from ivr.phone import Heard, Phone
 from ivr.sms_text import sms_message
 from scripts.fake_twilio import FakeTwilio
 
-from .conftest import LANGUAGES, TOKEN, serving
-from .test_sms_limits import free_port
+from .conftest import LANGUAGES, TOKEN, free_port, serving
 
 CATALOG: Catalog = load_catalog()
 SID = "AC" + "2" * 32
@@ -46,7 +45,8 @@ def sms_app(make_app: Callable[..., Flask], fake_twilio: FakeTwilio) -> Callable
 
     def build(**overrides: Any) -> Flask:
         settings = {"SMS_ENABLED": True, "TWILIO_ACCOUNT_SID": SID, "TWILIO_API_BASE_URL": fake_twilio.url,
-                    "SMS_HASH_SALT": "test-salt", "REDIS_URL": None, "SMS_TIMEOUT": 5.0}
+                    "CALLER_HASH_KEY": "test-salt", "REDIS_URL": None, "SMS_TIMEOUT": 5.0,
+                    "REMEMBER_CALLERS": False}  # each call here starts at the language menu
         return make_app(**{**settings, **overrides})
 
     return build
@@ -86,7 +86,7 @@ def test_the_caller_gets_the_text_in_their_language(
     assert [(m["to"], m["from"], m["body"]) for m in fake_twilio.messages] == [
         (CALLER, LINE, sms_message(CATALOG.languages[lang]))
     ]
-    assert phone.pending is not None and phone.pending.action == f"http://localhost/voice/{lang}/main"
+    assert phone.pending is not None and phone.pending.action == f"http://localhost/voice/{lang}/main?told=1"
 
 
 def test_from_the_help_menu_and_back(sms_app: Callable[..., Flask], call: Callable[..., Phone],
@@ -97,7 +97,7 @@ def test_from_the_help_menu_and_back(sms_app: Callable[..., Flask], call: Callab
     assert heard[0] == prompt("fr", "sms.sent")
     assert heard[1:3] == [prompt("fr", "help.option.transfer"), prompt("fr", "press.1")]
     assert prompt("fr", "option.sms") not in heard
-    assert phone.pending is not None and phone.pending.action == "http://localhost/voice/fr/help?from=main:0"
+    assert phone.pending is not None and phone.pending.action == "http://localhost/voice/fr/help?from=main:0&told=1"
     back = texts(phone.press("*"))
     assert back[0] == prompt("fr", "main.intro") and prompt("fr", "option.sms") not in back
     assert len(fake_twilio.messages) == 1

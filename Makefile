@@ -41,6 +41,12 @@ content-status: setup
 recording-sheet: setup
 	LANG=C.UTF-8 $(BIN)/python scripts/recording_sheet.py $(LANG)
 
+.PHONY: call-time
+# Seconds a caller listens, per language: the language menu, pickup to the CCC, the whole "creating the
+# account" journey and its share of repeated audio, a returning caller's way back (scripts/call_time.py).
+call-time: setup audio
+	$(BIN)/python scripts/call_time.py
+
 .PHONY: audio
 # Offline audio of every prompt (recordings, else eSpeak NG); what `make run` serves. Never touches the network.
 audio: setup

@@ -13,7 +13,7 @@ from .cache import AnswerCache
 from .caller import Call
 from .errors import apologise
 from .line import Line, current_line
-from .navigation import Act, Move, Show, State, clamp_step, press
+from .navigation import SLOW_AFTER, TOLD_MENU_KEYS, TOLD_STEP_KEYS, Act, Move, Show, State, clamp_step, press
 from .security import twilio_only
 from .turn import Turn
 
@@ -60,6 +60,8 @@ def step(lang: str, node: str) -> Response:
         silent=_count("silent"),
         wrong=_count("wrong"),
         origin=request.args.get("from", "")[:64] or None,
+        told=_count("told") & (TOLD_MENU_KEYS | TOLD_STEP_KEYS),
+        again=min(_count("again"), SLOW_AFTER),
     ))
     move = press(line.tree, turn.state, turn.digits, turn.actions)
     metrics.moved(line.tree, turn.state, move, turn.digits)

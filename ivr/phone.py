@@ -77,7 +77,9 @@ class AppTransport:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         response = self.client.post(path, data=form, headers=headers,
                                     base_url=f"{parts.scheme}://{parts.netloc}")
-        return int(response.status_code), str(response.get_data(as_text=True))
+        body = str(response.get_data(as_text=True))
+        response.close()  # as a server does once the answer is sent: the line logs and notes then
+        return int(response.status_code), body
 
 
 @dataclass
@@ -171,7 +173,7 @@ class Phone:
         self.ended = True
 
     def _hear(self, verb: ET.Element, base: str) -> None:
-        text = (verb.text or "").strip()
+        text = "".join(verb.itertext()).strip()  # SSML inside a <Say> (another language, a slower rate)
         if verb.tag == "Say":
             self.heard.append(Heard("say", text, language=verb.get("language")))
         elif verb.tag == "Play":

@@ -22,10 +22,11 @@ from ivr import create_app
 from ivr.audio.manifest import Entry, load, manifest_path
 from ivr.phone import AppTransport, Heard, Phone
 
+Files = dict[str, tuple[str, str, Entry]]  # the manifest by file name: language, key, entry
 TOKEN = secrets.token_hex(8)  # this run's own: the app checks signatures as in production
-CALLER = "+33612345678"
 JOURNEY = ("create", "create_path", "create_card")  # "creating the account", to its last step
 LEFT_AT = ("create", 5)  # where the returning caller hung up: step 6 of creating the account
+DIAL = "<dial>"  # where the caller is put through, in what they hear
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,10 @@ class Ear:
 class Caller:
     """A patient caller on the line: listens until what they want is offered, then presses its key."""
 
-    def __init__(self, app: Flask, files: dict[str, tuple[str, str, Entry]], number: str = CALLER) -> None:
+    def __init__(self, app: Flask, files: Files, number: str | None = None) -> None:
         self.files = files
+        # A number of its own unless given: the line recognises a number it has heard before.
+        number = number or f"+336{secrets.randbelow(10**8):08d}"
         self.phone = Phone(AppTransport(app.test_client()), "https://line.example.org/voice", TOKEN,
                            caller=number)
         self.ear = Ear()
@@ -82,6 +85,8 @@ class Caller:
             elif item.verb == "say":
                 self.said += 1
                 sounds.append(Sound(item.language or "-", item.text[:30], 0.0, ""))
+            elif item.verb == "dial":
+                sounds.append(Sound("-", DIAL, 0.0, ""))
         return sounds
 
     def dial(self) -> None:
@@ -127,23 +132,26 @@ def choose_language(caller: Caller, lang: str) -> None:
     caller.press_after("language.option", lang)
 
 
-def language_menu(app: Flask, files: dict[str, tuple[str, str, Entry]]) -> float:
+def language_menu(app: Flask, files: Files) -> float:
     """Seconds of the whole language menu, from pickup."""
     caller = Caller(app, files)
     caller.dial()
     return sum(sound.seconds for sound in caller.pending)
 
 
-def to_transfer(app: Flask, files: dict[str, tuple[str, str, Entry]]) -> float:
+def to_transfer(app: Flask, files: Files) -> float:
     """Pickup to <Dial>: the whole language menu, 0, help until the transfer is offered, 1, the notice."""
     caller = Caller(app, files)
     caller.dial()
     caller.press_after_all("0")
     caller.press_after("help.option.transfer")
-    return caller.ear.seconds + sum(sound.seconds for sound in caller.pending)  # said before the dial
+    keys = [sound.key for sound in caller.pending]
+    if DIAL not in keys:
+        raise LookupError(f"no transfer after pressing 1 in help: {keys}")
+    return caller.ear.seconds + sum(sound.seconds for sound in caller.pending[: keys.index(DIAL)])
 
 
-def journey(app: Flask, files: dict[str, tuple[str, str, Entry]], lang: str) -> Ear:
+def journey(app: Flask, files: Files, lang: str) -> Ear:
     """Pickup to the end of the last step of creating the account."""
     caller = Caller(app, files)
     choose_language(caller, lang)
@@ -168,14 +176,14 @@ def walk_to(caller: Caller, node: str, step: int) -> None:
         caller.press_after_all("1")
 
 
-def returning(app: Flask, files: dict[str, tuple[str, str, Entry]], lang: str) -> float:
+def returning(app: Flask, files: Files, lang: str) -> float:
     """A caller who hung up at step 6 of creating the account calls again: seconds until that step."""
     node, step = LEFT_AT
     key = app.extensions["ivr"].tree.nodes[node].steps[step]
-    first = Caller(app, files, number="+33698765432")
+    first = Caller(app, files)
     choose_language(first, lang)
     walk_to(first, node, step)  # then hangs up
-    again = Caller(app, files, number="+33698765432")
+    again = Caller(app, files, number=first.phone.caller)
     again.dial()
     if again.offers("press.1") and any(sound.key.startswith("resume.") for sound in again.pending):
         again.press_after(next(s.key for s in again.pending if s.key.startswith("resume.")))
@@ -187,7 +195,7 @@ def returning(app: Flask, files: dict[str, tuple[str, str, Entry]], lang: str) -
     return again.ear.seconds
 
 
-def table(app: Flask, files: dict[str, tuple[str, str, Entry]]) -> list[str]:
+def table(app: Flask, files: Files) -> list[str]:
     """The printed table, one row per callable language."""
     rows = [f"{'lang':<5}{'language menu':>15}{'0 -> transfer':>15}{'journey':>10}{'repeated':>10}"
             f"{'returning -> step':>19}{'said':>6}"]
@@ -205,7 +213,8 @@ def table(app: Flask, files: dict[str, tuple[str, str, Entry]]) -> list[str]:
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
     """Print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--audio-dir", type=Path, default=None, help="audio folder (default: the line's)")
     args = parser.parse_args(argv)
     app = app_for(args.audio_dir)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import socketserver
 import subprocess
@@ -10,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,30 +142,44 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1, started for these tests and stopped after them."""
-    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+def wait_for_redis(port: int) -> None:
+    """Wait until a redis-server accepts commands on the port, not for a length of time."""
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+    finally:
+        client.close()
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real redis-server on 127.0.0.1, nothing saved to disk; its URL and process while the block runs."""
+    port = free_port()
     server = subprocess.Popen(
         [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
          "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
     )
-    client = redis.Redis(port=port)
     try:
-        for _ in range(100):  # wait until it accepts connections, not for a length of time
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0"
+        wait_for_redis(port)
+        yield f"redis://127.0.0.1:{port}/0", server
     finally:
-        client.close()
+        os.kill(server.pid, signal.SIGCONT)  # a test may have left it stopped
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server shared by a module's tests."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def say(key: str) -> str:
 
 
 def gather(action: str) -> str:
-    return f'<Gather action="{xml(action)}" finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6">'
+    attributes = 'finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6"'
+    return f'<Gather action="{xml(action)}" {attributes}>'
 
 
 def test_transfer_document(line: Line) -> None:
@@ -101,3 +102,10 @@ def test_the_opening_language_menu_welcomes_in_french_first(line: Line) -> None:
     again = node(line, speaker, LINKS, State("fr", "language"))
     assert opening.startswith(HEAD + gather("/voice/fr/language") + say("welcome") + say("language.option"))
     assert again.startswith(HEAD + gather("/voice/fr/language") + say("language.option"))
+
+
+def test_a_slower_take_without_a_file_is_said_slower(line: Line) -> None:
+    speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
+    body = node(line, speaker, LINKS, State("fr", "password", step=1, told=3, again=2))
+    slower = f'<prosody rate="80%">{FR.text("password.2")}</prosody>'
+    assert f'<Say language="fr-FR" voice="Polly.Lea">{slower}</Say>' in body

@@ -75,11 +75,11 @@ class AppTransport:
         """POST through the test client at the URL's own scheme and host."""
         parts = urllib.parse.urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(path, data=form, headers=headers,
+        # Buffered: the answer is read whole and closed, as a server does once it is sent (the line
+        # logs, counts and notes on close).
+        response = self.client.post(path, data=form, headers=headers, buffered=True,
                                     base_url=f"{parts.scheme}://{parts.netloc}")
-        body = str(response.get_data(as_text=True))
-        response.close()  # as a server does once the answer is sent: the line logs and notes then
-        return int(response.status_code), body
+        return int(response.status_code), str(response.get_data(as_text=True))
 
 
 @dataclass

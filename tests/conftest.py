@@ -67,11 +67,8 @@ class ServerLikeClient(FlaskClient):
     """A test client that closes each response once read, as a WSGI server does after sending it."""
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        """Make the request, read the whole answer, then close it (the app logs and counts on close)."""
-        response = super().open(*args, **kwargs)
-        response.make_sequence()
-        response.close()
-        return response
+        """Make the request, read the whole answer and close it (the app logs and counts on close)."""
+        return super().open(*args, **{"buffered": True, **kwargs})
 
 
 @pytest.fixture(autouse=True)

@@ -60,7 +60,8 @@ DEFAULTS: dict[str, Any] = {
     # Secret key of the hashes callers' numbers are kept under (SMS limits, returning callers); required
     # with REDIS_URL. Unset without Redis: each process makes its own.
     "CALLER_HASH_KEY": None,
-    "SMS_TIMEOUT": 5.0,  # seconds the call waits for Twilio's API to connect, then to answer
+    "SMS_TIMEOUT": 5.0,  # seconds in all the call waits for Twilio's API to accept a text
+    "SMS_IN_FLIGHT": 2,  # texts under way at once per worker process; one more is refused at once
     "FICHE_URL": FICHE_URL,
     "TWILIO_API_BASE_URL": None,  # a local fake of Twilio's API (scripts/fake_twilio.py); None: Twilio's
     # Redis shared by every instance (SMS counts, returning callers); unset, each process keeps its own.

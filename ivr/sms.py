@@ -12,6 +12,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from .bounded import Bounded, Busy, TooSlow
 from .caller import E164, Call, is_shown_number
 from .content import Catalog
 from .privacy import mask_number
@@ -45,12 +46,13 @@ class Policy:
 
 
 class Sender:
-    """Twilio's Messages API through its own client, waiting a short time at most."""
+    """Twilio's Messages API through its own client, waiting `timeout` seconds in all at most."""
 
     def __init__(self, account_sid: str, auth_token: str, timeout: float,
-                 base_url: str | None = None) -> None:
-        # The timeout bounds the connection and each read; the caller waits in silence meanwhile.
+                 base_url: str | None = None, in_flight: int = 2) -> None:
+        # The client's timeout ends a hung exchange's thread; `bounded` is how long the caller waits.
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        self.bounded = Bounded("sms", timeout, in_flight)
         if base_url:
             # A local fake of Twilio's API (tests, demos): the client builds every Messages URL from this.
             self.client.api.base_url = base_url.rstrip("/")
@@ -58,7 +60,13 @@ class Sender:
     def send(self, to: str, sender: str, body: str) -> bool:
         """Send one text; True only when Twilio accepted it, and never an exception."""
         try:
-            message = self.client.messages.create(to=to, from_=sender, body=body)
+            message = self.bounded.run(lambda: self.client.messages.create(to=to, from_=sender, body=body))
+        except Busy:
+            log.warning("sms to %s not tried: too many texts under way in this process", mask_number(to))
+            return False
+        except TooSlow:
+            log.warning("sms to %s: no answer from Twilio in time", mask_number(to))
+            return False
         except TwilioRestException as error:
             # Twilio's message text may quote the number, so only its status and code are logged.
             log.warning("sms to %s refused: HTTP %s, Twilio error %s",
@@ -119,7 +127,8 @@ def from_config(config: Mapping[str, Any], catalog: Catalog, store: Store,
     fiche_url = str(config["FICHE_URL"])
     if "{lang}" not in fiche_url:
         raise SmsConfigError("FICHE_URL must contain {lang}, where the fiche's language code goes.")
-    sender = Sender(str(sid), str(token), timeout, config["TWILIO_API_BASE_URL"])
+    sender = Sender(str(sid), str(token), timeout, config["TWILIO_API_BASE_URL"],
+                    int(config.get("SMS_IN_FLIGHT", 2)))
     policy = Policy(_prefixes(config["SMS_ALLOWED_PREFIXES"]), str(config["SMS_FROM"] or "") or None)
     return TextMessages(policy, Limiter(store, hash_key, limit), sender, catalog, fiche_url)
 

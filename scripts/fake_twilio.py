@@ -36,7 +36,14 @@ class FakeTwilio(ThreadingHTTPServer):
         self.show = show
         self.messages: list[dict[str, str]] = []  # every message accepted, as Twilio echoes it back
         self.fail_with: int | None = None  # answer every request with this HTTP error, to rehearse a failure
+        self.hold: threading.Event | None = None  # when set, every answer waits for it: a hung API
+        self.received = 0  # requests that reached the handler, answered or not
         self.lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up waiting (a hung API rehearsed) is expected: no traceback for it."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
@@ -57,6 +64,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(404, 20404, "The requested resource was not found")
         if not self._authorised():
             return self._error(401, 20003, "Authenticate")
+        with self.server.lock:
+            self.server.received += 1
+        if self.server.hold is not None:
+            self.server.hold.wait()
         if self.server.fail_with:
             return self._error(self.server.fail_with, 20500, "Fake failure, as asked")
         length = int(self.headers.get("Content-Length") or 0)

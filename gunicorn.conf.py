@@ -6,9 +6,13 @@ It imports nothing of the line: workers load the app after fork, once the settin
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +38,47 @@ if _own_metrics_dir:
     os.environ[METRICS_DIR] = tempfile.mkdtemp(prefix="ivr-metrics-", dir=_in_memory)
 
 
+# Graceful drain. On SIGTERM the instance first says it is going (/healthz answers 503) while it goes on
+# serving, for this many seconds, so a load balancer takes it out before it stops listening; then gunicorn
+# stops as usual, finishing the requests under way. The app reads the file's presence (IVR_DRAIN_FILE).
+DRAIN_SECONDS = float(json.loads(os.environ.get("IVR_DRAIN_SECONDS", "5")))
+os.environ["IVR_DRAIN_FILE"] = DRAIN_FILE = os.path.join(_in_memory or tempfile.gettempdir(),
+                                                           f"ivr-draining-{os.getpid()}")
+
+
+def drain_left() -> float:
+    """Seconds of the drain still to run; the first to hear SIGTERM starts it (master or worker)."""
+    try:
+        started = os.stat(DRAIN_FILE).st_mtime
+    except FileNotFoundError:
+        Path(DRAIN_FILE).touch()
+        return DRAIN_SECONDS
+    return DRAIN_SECONDS - (time.time() - started)
+
+
 def on_starting(server: Any) -> None:
     """Count from zero: files left by an earlier run would add its calls to this one's totals."""
     folder = Path(os.environ[METRICS_DIR])
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
+    Path(DRAIN_FILE).unlink(missing_ok=True)
+
+
+def when_ready(server: Any) -> None:
+    """Make the master drain before it stops on SIGTERM."""
+    stop = server.handle_term
+
+    def drain_then_stop() -> None:
+        left = drain_left()
+        if left <= 0:
+            stop()  # raises StopIteration: gunicorn's graceful stop
+            return
+        server.log.info("draining for %.1f s before stopping", left)
+        # The timer's SIGTERM comes back here once the drain is over.
+        threading.Timer(left, os.kill, (os.getpid(), signal.SIGTERM)).start()
+
+    server.handle_term = drain_then_stop
 
 
 def child_exit(server: Any, worker: Any) -> None:
@@ -50,13 +89,26 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    """Remove the metrics folder this configuration made for itself."""
+    """Remove the metrics folder this configuration made for itself, and the drain mark."""
     if _own_metrics_dir:
         shutil.rmtree(os.environ[METRICS_DIR], ignore_errors=True)
+    Path(DRAIN_FILE).unlink(missing_ok=True)
 
 
 def post_worker_init(worker: Any) -> None:
-    """Keep what the worker loaded at start (libraries, content, audio index) out of later collections."""
+    """Keep start-up objects out of collections; on SIGTERM, serve on until the drain is over."""
     # Those objects live as long as the worker; without this every full collection walks them all again,
     # and a caller whose request lands on one waits for it.
     gc.freeze()
+    exit_now = worker.handle_exit
+
+    def exit_after_drain(sig: int, frame: Any) -> None:
+        # Platforms such as Heroku send SIGTERM to every process at once: the worker must not stop
+        # before the master has drained. From the master, after the drain, it comes with none left.
+        left = drain_left()
+        if left <= 0:
+            exit_now(sig, frame)
+        else:
+            threading.Timer(left, exit_now, (sig, None)).start()
+
+    signal.signal(signal.SIGTERM, exit_after_drain)

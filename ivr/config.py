@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024,
     # Webhooks are POSTs from Twilio: no automatic OPTIONS answer, so every 200 is TwiML.
     "PROVIDE_AUTOMATIC_OPTIONS": False,
+    # Set by gunicorn.conf.py: while this file exists the instance is draining and /healthz answers 503.
+    "DRAIN_FILE": None,
     # When set, /metrics answers only requests with "Authorization: Bearer <token>".
     "METRICS_TOKEN": None,
     # Twilio <Say> voices per language, over those the content files name: {"fr": {"voice": "Polly.Mathieu"}}.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -23,6 +24,10 @@ log = logging.getLogger("ivr.ops")
 def healthz() -> tuple[Response, int]:
     """Say whether the line can answer: content loaded, languages callable, how many prompts have audio."""
     body = health(current_line())
+    drain = current_app.config["DRAIN_FILE"]
+    if drain and os.path.exists(drain):  # stopping soon (gunicorn.conf.py): balancers, look elsewhere
+        body["status"] = "draining"
+        return jsonify(body), 503
     return jsonify(body), 200 if body["languages"] else 503
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import textwrap
@@ -188,7 +189,12 @@ def test_metrics_are_summed_over_worker_processes(tmp_path: Path) -> None:
 
 def gunicorn_settings() -> Any:
     """gunicorn.conf.py read as gunicorn reads it: a file of Python run on its own."""
-    return SimpleNamespace(**runpy.run_path(str(ROOT / "gunicorn.conf.py")))
+    environment = dict(os.environ)
+    try:
+        return SimpleNamespace(**runpy.run_path(str(ROOT / "gunicorn.conf.py")))
+    finally:  # what it sets is for gunicorn's processes, not for the tests that follow
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 def test_the_settings_file_loads_nothing_of_the_line() -> None:
@@ -219,8 +225,10 @@ def test_a_started_worker_keeps_what_it_loaded_out_of_garbage_collection(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # reading the settings must not set it
     conf = gunicorn_settings()
+    handler = signal.getsignal(signal.SIGTERM)
     try:
-        conf.post_worker_init(None)
+        conf.post_worker_init(SimpleNamespace(handle_exit=lambda sig, frame: None))
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+        signal.signal(signal.SIGTERM, handler)

@@ -83,6 +83,16 @@ run-sms: setup audio
 		IVR_TWILIO_API_BASE_URL=http://127.0.0.1:$(FAKE_TWILIO_PORT) \
 		$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) 'ivr:create_app()'
 
+.PHONY: chaos haproxy
+# Two instances behind haproxy (deploy/haproxy.cfg) with Redis; kills, stops and hangs them under load and
+# prints what callers saw, phase by phase (scripts/chaos.py, under 3 minutes, loopback only).
+chaos: setup audio haproxy redis-server
+	$(BIN)/python -m scripts.chaos $(CHAOS_ARGS)
+
+haproxy:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
 .PHONY: bench
 # Load test on loopback (under a minute): 200 simulated callers against the line, then against a bare
 # Flask app under the same gunicorn settings; prints p50/p95/p99, req/s, errors, worker memory, ratios.

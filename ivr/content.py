@@ -122,8 +122,12 @@ class Language:
     path: Path
 
     def text(self, key: str) -> str:
-        """The words of one prompt."""
+        """The text of one prompt as written, span markup included (what builds its audio)."""
         return self.prompts[key].text
+
+    def words(self, key: str) -> str:
+        """The words of one prompt as a listener hears them: no span markup."""
+        return self.prompts[key].plain
 
     def spoken_keys(self) -> list[str]:
         """Keys of the prompts a caller hears (text messages excluded)."""

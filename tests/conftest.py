@@ -29,9 +29,10 @@ from ivr.phone import AppTransport, Phone
 TOKEN = "test-auth-token"
 BASE = "http://localhost"
 LANGUAGES = sorted(load_catalog().languages)
-# Twilio has no <Say> voice for some languages; tests give every language one so each can be called.
+# Twilio has no <Say> voice for some languages; tests give every language one so each can be called,
+# of a family that takes SSML, so that words marked in French are said inside the same <Say>.
 SPEAK_ALL = {
-    language.code: {"language": f"{language.code}-XX"}
+    language.code: {"language": f"{language.code}-XX", "voice": "Polly.Test"}
     for language in load_catalog().languages.values()
     if not language.say_language
 }

@@ -34,7 +34,7 @@ def xml(text: str) -> str:
 
 def say(key: str) -> str:
     """A French <Say> element as VoiceResponse writes it."""
-    return f'<Say language="fr-FR" voice="Polly.Lea">{FR.text(key)}</Say>'
+    return f'<Say language="fr-FR" voice="Polly.Lea">{FR.words(key)}</Say>'
 
 
 def gather(action: str) -> str:
@@ -107,5 +107,5 @@ def test_the_opening_language_menu_welcomes_in_french_first(line: Line) -> None:
 def test_a_slower_take_without_a_file_is_said_slower(line: Line) -> None:
     speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
     body = node(line, speaker, LINKS, State("fr", "password", step=1, told=3, again=2))
-    slower = f'<prosody rate="80%">{FR.text("password.2")}</prosody>'
+    slower = f'<prosody rate="80%">{FR.words("password.2")}</prosody>'
     assert f'<Say language="fr-FR" voice="Polly.Lea">{slower}</Say>' in body

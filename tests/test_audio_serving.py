@@ -97,11 +97,11 @@ def test_webhook_plays_built_prompts_and_says_the_rest(served: Flask, make_phone
     played = [item for item in heard if item.verb == "play"]
     assert [item.url for item in played] == [f"http://localhost/audio/{entries[key].file}" for key in PLAYED]
     # The terminal phone shows the words of each file, found through the manifest.
-    assert played[0].text.startswith(FRENCH.text("welcome") + "   [welcome, espeak, 1.5 s]")
+    assert played[0].text.startswith(FRENCH.words("welcome") + "   [welcome, espeak, 1.5 s]")
     said = [item.text for item in heard if item.verb == "say"]
-    assert FRENCH.text("welcome") not in said
+    assert FRENCH.words("welcome") not in said
     english = load_catalog().languages["en"]
-    assert english.text("language.option") in said  # no file for it: still said
+    assert english.words("language.option") in said  # no file for it: still said
 
 
 def test_a_new_build_is_heard_on_the_next_request(served: Flask, make_phone: Callable[..., Phone],
@@ -110,7 +110,7 @@ def test_a_new_build_is_heard_on_the_next_request(served: Flask, make_phone: Cal
     assert before[0].verb == "play"
     rebuilt = build_fake_audio(audio_dir, keys=("language.option", "press.1"))  # the welcome is gone
     after = make_phone(served).dial()
-    assert (after[0].verb, after[0].text) == ("say", FRENCH.text("welcome"))
+    assert (after[0].verb, after[0].text) == ("say", FRENCH.words("welcome"))
     assert after[1].url == f"http://localhost/audio/{rebuilt.languages['fr']['language.option'].file}"
 
 

@@ -26,7 +26,7 @@ def said(heard: list[Heard]) -> list[str]:
 
 
 def prompt(lang: str, key: str) -> str:
-    return CATALOG.languages[lang].text(key)
+    return CATALOG.languages[lang].words(key)
 
 
 def keys_heard(lang: str, heard: list[Heard]) -> list[str]:

@@ -24,7 +24,7 @@ def texts(heard: list[Heard]) -> list[str]:
 
 def prompt(lang: str, key: str) -> str:
     """A prompt's words, as the content says them."""
-    return CATALOG.languages[lang].text(key)
+    return CATALOG.languages[lang].words(key)
 
 
 def language_key(app: Flask, lang: str) -> str:
@@ -146,7 +146,7 @@ def test_star_from_help_returns_where_the_caller_was(
     phone = call_in("en" if "en" in LANGUAGES else "fr")
     arrived = texts(go_to(phone, *state))[0]
     phone.press("0")
-    expected = CATALOG.languages[phone_lang(phone)].text("main.intro") if state[0] == TREE.help else arrived
+    expected = CATALOG.languages[phone_lang(phone)].words("main.intro") if state[0] == TREE.help else arrived
     assert texts(phone.press("*"))[0] == expected
 
 
@@ -335,7 +335,7 @@ def test_the_language_menu_offers_exactly_the_callable_languages(
     offered = [language.code for language in app.extensions["ivr"].languages]
     assert offered == [language.code for language in speakable]
     for number, language in enumerate(speakable, start=1):
-        assert said[said.index(language.text("language.option")) + 1] == language.text(f"press.{number}")
+        assert said[said.index(language.words("language.option")) + 1] == language.words(f"press.{number}")
     for language in CATALOG.languages.values():
         if not language.say_language:
-            assert language.text("language.option") not in said
+            assert language.words("language.option") not in said

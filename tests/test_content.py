@@ -135,7 +135,7 @@ def test_span_markup_is_checked(content: Path, text: str, problem: str) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_same_placeholders_as_french(lang: str) -> None:
     for key, prompt in REFERENCE.prompts.items():
-        theirs = CATALOG.languages[lang].text(key)
+        theirs = CATALOG.languages[lang].words(key)
         assert sorted(re.findall(r"\{\w+\}", theirs)) == sorted(re.findall(r"\{\w+\}", prompt.text)), key
 
 
@@ -143,7 +143,7 @@ def test_same_placeholders_as_french(lang: str) -> None:
 def test_the_ccc_number_is_wherever_french_has_it(lang: str) -> None:
     for key, prompt in REFERENCE.prompts.items():
         if CCC_SPOKEN in prompt.text:
-            assert CCC_SPOKEN in CATALOG.languages[lang].text(key), key
+            assert CCC_SPOKEN in CATALOG.languages[lang].words(key), key
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

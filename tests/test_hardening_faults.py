@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def apology(lang: str) -> str:
-    return CATALOG.languages[lang].text("error.apology")
+    return CATALOG.languages[lang].words("error.apology")
 
 
 def say_attributes(lang: str) -> dict[str, str]:

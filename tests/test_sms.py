@@ -163,7 +163,7 @@ def test_the_text_goes_in_the_callers_language_once(api: responses.RequestsMock)
     assert texts.offered(call) and texts.send(call, lang)
     assert not texts.offered(call) and not texts.send(call, lang)
     assert len(api.calls) == 1
-    assert form_of(api.calls[0])["Body"] == CATALOG.languages[lang].text("sms.body").replace(
+    assert form_of(api.calls[0])["Body"] == CATALOG.languages[lang].words("sms.body").replace(
         "{link}", f"https://refugies.info/{lang}/demarche/63401d8783f485a025e88388"
     )
 

@@ -28,7 +28,7 @@ def texts(heard: list[Heard]) -> list[str]:
 
 def prompt(lang: str, key: str) -> str:
     """A prompt's words, as the content says them."""
-    return CATALOG.languages[lang].text(key)
+    return CATALOG.languages[lang].words(key)
 
 
 @pytest.fixture

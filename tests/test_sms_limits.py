@@ -121,12 +121,12 @@ def test_two_instances_of_the_line_share_the_limits(
         phone = make_phone(first)
         phone.dial()
         phone.press(french)
-        assert phone.press("6")[0].text == fr.text("sms.sent")
+        assert phone.press("6")[0].text == fr.words("sms.sent")
         # The same call, its next request served by the other instance; then a new call from the same number.
         for call_sid in (phone.call_sid, "CA" + "f" * 32):
             later = make_phone(second, call_sid=call_sid)
             later.dial()
-            assert fr.text("option.sms") not in [heard.text for heard in later.press(french)]
-            assert later.press("6")[0].text == fr.text("notice.wrong")
+            assert fr.words("option.sms") not in [heard.text for heard in later.press(french)]
+            assert later.press("6")[0].text == fr.words("notice.wrong")
         assert len(api.calls) == 1
     assert len(redis_client.keys("ivr:sms:*")) == 2

@@ -60,7 +60,7 @@ def test_the_link_follows_the_template() -> None:
 def test_every_language_fits_three_segments(lang: str) -> None:
     language = CATALOG.languages[lang]
     assert language.prompts[SMS_BODY].channel == "sms"
-    assert language.text(SMS_BODY).count("{link}") == 1
+    assert language.words(SMS_BODY).count("{link}") == 1
     text = sms_message(language)
     assert FICHE_URL.replace("{lang}", lang) in text
     assert ANEF in text

@@ -136,7 +136,7 @@ def test_a_hung_redis_gives_a_first_call_and_then_is_left_alone(
     for _ in range(5):
         heard = make_phone(app).dial()
         assert heard and heard[0].verb == "say"  # the line answered: the first-call welcome
-        assert heard[0].text == app.extensions["ivr"].catalog.reference.text("welcome")
+        assert heard[0].text == app.extensions["ivr"].catalog.reference.words("welcome")
     assert len(asked) == 3 and store.breaker.is_open  # three tries, then Redis is no longer asked
 
 
@@ -151,7 +151,7 @@ def test_a_returning_caller_is_recognised_through_redis_by_another_instance(
     phone.press("2")
     phone.press("1")
     english = two.extensions["ivr"].catalog.languages["en"]
-    assert make_phone(two).dial()[0].text == english.text("resume.create")
+    assert make_phone(two).dial()[0].text == english.words("resume.create")
     client = redis.Redis.from_url(url)
     keys = [key.decode() for key in client.keys("*")]
     assert len(keys) == 1 and keys[0].startswith("ivr:back:") and "612345678" not in keys[0]
@@ -166,7 +166,7 @@ def test_a_redis_that_is_down_gives_a_first_call(make_app: Callable[..., Flask],
     phone.dial()
     phone.press("1")
     assert phone.press("2")  # the place cannot be kept: the call goes on
-    assert make_phone(app).dial()[0].text == app.extensions["ivr"].catalog.reference.text("welcome")
+    assert make_phone(app).dial()[0].text == app.extensions["ivr"].catalog.reference.words("welcome")
 
 
 def test_a_silent_socket_is_a_hung_redis_too(make_app: Callable[..., Flask],
@@ -176,4 +176,4 @@ def test_a_silent_socket_is_a_hung_redis_too(make_app: Callable[..., Flask],
         listener.listen(16)
         app = returning_app(make_app, f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
         heard = make_phone(app).dial()
-    assert heard[0].text == app.extensions["ivr"].catalog.reference.text("welcome")
+    assert heard[0].text == app.extensions["ivr"].catalog.reference.words("welcome")

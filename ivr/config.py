@@ -64,6 +64,12 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_API_BASE_URL": None,  # a local fake of Twilio's API (scripts/fake_twilio.py); None: Twilio's
     # Redis shared by every instance for the SMS counts; unset, each process keeps its own in memory.
     "REDIS_URL": None,
+    # The studio (make studio, docs/studio.md). Reached from beyond this machine, it asks for this token.
+    "STUDIO_TOKEN": None,
+    # Seconds of listening over which the call map marks a node: a menu's whole answer, or the longest
+    # step of a sequence; "*" for any other kind of node.
+    "STUDIO_BUDGETS": {"menu": 30, "steps": 45, "*": 30},
+    "STUDIO_MAX_UPLOAD": 20 * 1024 * 1024,  # bytes of one recorded take
 }
 
 # Names a platform sets itself (Twilio's, Heroku Redis's), read as they are so a deployment sets them once.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,10 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.content import CONTENT_DIR, load_catalog
-from ivr.phone import Phone
+from ivr.phone import FlaskTransport, Phone
+
+# The studio's fixtures (its folders, a live server, a browser) live beside the tests that use them.
+pytest_plugins = ["tests.studio_support"]
 
 TOKEN = "test-auth-token"
 BASE = "http://localhost"
@@ -41,22 +43,6 @@ class ServerLikeClient(FlaskClient):
 def server_like_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every app's test client closes its responses, like gunicorn."""
     monkeypatch.setattr(Flask, "test_client_class", ServerLikeClient)
-
-
-class FlaskTransport:
-    """The phone's transport, posting to the app's test client instead of the network."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        """POST through the test client at the URL's own scheme and host."""
-        parts = urllib.parse.urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(
-            path, data=form, headers=headers, base_url=f"{parts.scheme}://{parts.netloc}"
-        )
-        return response.status_code, response.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -24,9 +24,10 @@ from ivr.config import ROOT
 from ivr.content import CONTENT_DIR, load_catalog
 from ivr.studio import create_app
 
-# French is spoken by eSpeak, built once per session; every other language only from recordings, so a
-# build after an edit or a take takes a moment instead of a whole language's synthesis.
-ENGINES = {"fr": ["recorded", "espeak"], "*": ["recorded"]}
+# French and Tigrinya are spoken by eSpeak, built ahead (see built_audio); every other language only from
+# recordings, so a build after an edit or a take takes a moment instead of a whole language's synthesis.
+SPOKEN = ("fr", "ti")
+ENGINES = {**{lang: ["recorded", "espeak"] for lang in SPOKEN}, "*": ["recorded"]}
 CHROMIUM = Path("/usr/bin/chromium")
 # As the machine's notes prescribe: no sandbox as root, and no call home on a machine without internet.
 CHROMIUM_FLAGS = [
@@ -38,15 +39,17 @@ SCREENSHOTS = ROOT / "docs" / "img"
 
 @pytest.fixture(scope="session")
 def built_audio(pytestconfig: pytest.Config) -> Path:
-    """The French audio, built by the line's own builder, offline, in pytest's cache folder.
+    """French and Tigrinya audio, built by the line's own builder, offline, in pytest's cache folder.
 
     The builder is incremental: a later run rebuilds only prompts whose text or voice changed, so the
     first run pays a few seconds and the next ones nothing. Tests copy it; none writes here.
     """
     folder = pytestconfig.cache.mkdir("studio-built-audio")
     engines = standard_engines(folder / RECORDED_DIR, {})
-    tally = Builder(folder, engines, ENGINES, offline=True, jobs=1).build(load_catalog(), ["fr"])["fr"]
-    assert tally.built + tally.up_to_date == len(load_catalog().reference.spoken_keys())
+    catalog = load_catalog()
+    tallies = Builder(folder, engines, ENGINES, offline=True, jobs=1).build(catalog, SPOKEN)
+    for lang, tally in tallies.items():
+        assert tally.built + tally.up_to_date == len(catalog.languages[lang].spoken_keys())
     return folder
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 
 from ivr.audio.manifest import load, manifest_path
 from ivr.content import Node, Option, Tree, load_catalog
-from ivr.studio.drawing import draw, exits, is_rtl, seconds_label, shorten
+from ivr.studio.drawing import draw, exits, heard_label, is_rtl, seconds_label, shorten
 from ivr.studio.listening import Listening, listen
 from ivr.studio.workspace import current_workspace
 
@@ -43,13 +44,15 @@ def test_seconds_are_the_manifest_durations_of_the_files_played(shared_studio: F
     assert heard.seconds == pytest.approx(expected)
     assert heard.longest == max(answer.seconds for answer in heard.answers)
     assert heard.unvoiced == 0
+    assert heard_label(heard) == f"{seconds_label(heard.seconds)} · longest {seconds_label(heard.longest)}"
 
 
 def test_prompts_without_audio_are_counted_not_timed(shared_studio: Flask) -> None:
-    heard = listening_of(shared_studio, "ti", "main")  # the test build speaks only French
+    heard = listening_of(shared_studio, "ps", "main")  # the test build speaks French and Tigrinya only
     assert heard.seconds == 0
     assert heard.unvoiced == len(heard.answers[0].sounds)
-    assert heard.answers[0].sounds[0].words == load_catalog().languages["ti"].prompts["main.intro"].plain
+    assert heard_label(heard) == "no audio yet"
+    assert heard.answers[0].sounds[0].words == load_catalog().languages["ps"].prompts["main.intro"].plain
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -62,8 +65,8 @@ def test_the_map_draws_every_node_in_every_language(viewer: FlaskClient, lang: s
         assert f'id="hear-{name}"' in page.get_data(as_text=True)
 
 
-def test_a_node_over_its_budget_is_marked(make_studio: object) -> None:
-    studio = make_studio(STUDIO_BUDGETS={"menu": 5, "steps": 1000})  # type: ignore[operator]
+def test_a_node_over_its_budget_is_marked(make_studio: Callable[..., Flask]) -> None:
+    studio = make_studio(STUDIO_BUDGETS={"menu": 5, "steps": 1000})
     page = studio.test_client().get("/map/fr").get_data(as_text=True)
     over = set(re.findall(r'class="node over" data-node="([^"]+)"', page))
     assert over == {name for name, node in TREE.nodes.items() if node.kind == "menu"}
@@ -121,3 +124,14 @@ def test_labels() -> None:
     assert seconds_label(12.34) == "12.3 s"
     assert seconds_label(125) == "2 min 05 s"
     assert shorten("un deux trois quatre", 12) == "un deux…"
+
+
+def test_a_node_the_line_refuses_is_drawn_with_its_complaint(make_studio: Callable[..., Flask]) -> None:
+    studio = make_studio()
+    workspace = studio.extensions["studio"]
+    workspace.line()
+    workspace.token = "not the line's token"  # the phones sign wrongly: the line answers 403
+    heard = listening_of(studio, "fr", "main")
+    assert heard.answers == () and heard.problem is not None and "answered HTTP 403" in heard.problem
+    page = studio.test_client().get("/map/fr").get_data(as_text=True)
+    assert "the line does not answer here" in page and "answered HTTP 403" in page

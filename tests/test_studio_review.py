@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.audio.manifest import load, manifest_path
@@ -155,3 +157,10 @@ def test_a_hand_broken_file_shows_the_loaders_message(studio_client: FlaskClient
     assert response.status_code == 503
     message = "key 'language': says 'pt' but the file is named 'ps'".replace("'", "&#39;")
     assert message in response.get_data(as_text=True)
+
+
+def test_an_edit_no_engine_can_speak_offline_says_why(make_studio: Callable[..., Flask]) -> None:
+    client = make_studio(AUDIO_ENGINES={"ps": ["recorded", "azure"], "*": ["recorded"]}).test_client()
+    client.post("/review/ps/main.intro", data={"text": "مینو"})
+    assert ("main.intro: saved. No audio could be made for it offline: passed over azure (offline build)"
+            in client.get("/review/ps").get_data(as_text=True))

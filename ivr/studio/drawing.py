@@ -115,6 +115,20 @@ def seconds_label(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+def heard_label(listening: Listening) -> str:
+    """How long a node lasts: '27.2 s', '2 min 17 s · longest 23.8 s', '… · 3 without audio'."""
+    if listening.problem:
+        return "the line does not answer here"
+    if not listening.seconds:
+        return "no audio yet"
+    parts = [seconds_label(listening.seconds)]
+    if len(listening.answers) > 1:
+        parts.append(f"longest {seconds_label(listening.longest)}")
+    if listening.unvoiced:
+        parts.append(f"{listening.unvoiced} without audio")
+    return " · ".join(parts)
+
+
 def summary(node: Node, listening: Listening | None) -> str:
     """Size and listening time of a node, for its box."""
     parts = []
@@ -123,11 +137,7 @@ def summary(node: Node, listening: Listening | None) -> str:
     if node.options:
         parts.append(f"{len(node.options)} options")
     if listening is not None:
-        parts.append(seconds_label(listening.seconds))
-        if len(listening.answers) > 1:
-            parts.append(f"longest {seconds_label(listening.longest)}")
-        if listening.unvoiced:
-            parts.append(f"{listening.unvoiced} without audio")
+        parts.append(heard_label(listening))
     return " · ".join(parts)
 
 

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from ..audio.manifest import Entry, Manifest
 from ..content import Tree
 from ..navigation import REPEAT
-from ..phone import Heard
+from ..phone import Heard, PhoneError
 from .workspace import Workspace
 
 AUDIO_PREFIX = "/audio/"
@@ -57,6 +57,7 @@ class Listening:
 
     node: str
     answers: tuple[Answer, ...]
+    problem: str | None = None  # the line did not answer this node as Twilio would accept
 
     @property
     def seconds(self) -> float:
@@ -99,10 +100,13 @@ def listen(workspace: Workspace, base: str, lang: str, node: str) -> Listening:
     tree: Tree = workspace.catalog().tree
     line, manifest = workspace.line(), workspace.manifest()
     place = f"{base}voice/{urllib.parse.quote(lang)}/{urllib.parse.quote(node)}"
-    answers = []
+    answers: list[Answer] = []
     for step in range(max(len(tree.nodes[node].steps), 1)):
         phone = workspace.phone(place + (f"?step={step}" if step else ""), line)
-        phone.dial()  # a call arriving here hears a "no key" notice first;
-        heard = phone.press(REPEAT)  # asking again gives the node as it always sounds
+        try:
+            phone.dial()  # a call arriving here hears a "no key" notice first;
+            heard = phone.press(REPEAT)  # asking again gives the node as it always sounds
+        except PhoneError as error:
+            return Listening(node, tuple(answers), problem=str(error))
         answers.append(Answer(step, tuple(sounds(heard, manifest))))
     return Listening(node, tuple(answers))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from ..phone import Heard, Phone, PhoneError
 from .listening import sounds
 from .simulator import Calls, UnknownCall
-from .workspace import current_workspace
+from .workspace import ContentBroken, current_workspace
 
 bp = Blueprint("phone", __name__, url_prefix="/phone")
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -40,7 +40,7 @@ def dial() -> Response | tuple[Response, int]:
     """Place a call to /voice, as Twilio does when someone dials the line."""
     try:
         phone, heard = _calls().dial(current_workspace(), request.host_url)
-    except PhoneError as error:
+    except (PhoneError, ContentBroken) as error:
         return jsonify(error=str(error)), 502
     return _turn(phone, heard)
 
@@ -54,6 +54,6 @@ def press(call: str) -> Response | tuple[Response, int]:
         return jsonify(error="This call has ended: press Call to call again."), 404
     except ValueError as error:
         return jsonify(error=str(error)), 400
-    except PhoneError as error:
+    except (PhoneError, ContentBroken) as error:
         return jsonify(error=str(error)), 502
     return _turn(phone, heard)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..audio.builder import Tally
 from ..audio.manifest import Entry
 from ..content import Catalog, Language, source_hash
 from .pages import known_language
@@ -94,18 +95,21 @@ def change(lang: str, key: str) -> Response | tuple[str, int]:
             tally = workspace.build(lang) if rebuilt else None
     except EditRefused as error:
         return _page(language, show if show in FILTERS else "all", {key: str(error)}, {key: typed or ""}), 422
-    flash(_saved(workspace, lang, key, text is not None, approve, tally.problems if tally else None))
+    flash(_saved(workspace, lang, key, text is not None, approve, tally))
     return redirect(back)
 
 
 def _saved(workspace: Workspace, lang: str, key: str, edited: bool, approved: bool,
-           problems: list[str] | None) -> str:
+           tally: Tally | None) -> str:
     """What the person is told after a change was written."""
     done = " and ".join(word for word, did in (("saved", edited), ("approved", approved)) if did)
     message = f"{key}: {done}."
-    if problems is None:
+    if tally is None:
         return message
     entry = workspace.manifest().get(lang, key)
     if entry is not None and entry.text == workspace.catalog().languages[lang].text(key):
         return message + f" Its audio was rebuilt ({entry.engine}, {entry.duration_ms / 1000:.1f} s)."
-    return message + " No audio could be made for it: " + ("; ".join(problems) or "no engine speaks it")
+    why = list(tally.problems)
+    if tally.skipped:
+        why.append(f"passed over {', '.join(sorted(tally.skipped))}")
+    return message + " No audio could be made for it offline: " + ("; ".join(why) or "no engine speaks it")

@@ -17,7 +17,7 @@ from ..audio.builder import Builder, Tally
 from ..audio.engines import Engine, Recorded, standard_engines
 from ..audio.index import ManifestIndex
 from ..audio.manifest import BUILD_DIR, RECORDED_DIR, Entry, Manifest, ManifestError, load, manifest_path
-from ..content import MENU_FILE, Catalog, ContentError, Language, load_catalog
+from ..content import Catalog, ContentError, load_catalog
 from ..line import callable_languages
 from ..phone import FlaskTransport, Phone
 from ..voice import Voice
@@ -137,10 +137,6 @@ class Workspace:
             raise ContentBroken(snapshot.problem)
         return snapshot.line
 
-    def language(self, code: str) -> Language | None:
-        """One language of the catalog, or None if there is no such file."""
-        return self.catalog().languages.get(code)
-
     def phone(self, url: str, line: Flask | None = None) -> Phone:
         """A phone that calls the line in this process (the line of the moment, or the one given)."""
         transport = FlaskTransport(line.test_client()) if line is not None else LineTransport(self)
@@ -166,12 +162,6 @@ class Workspace:
             tally = builder.build(self.catalog(), [lang])[lang]
             self.forget()
             return tally
-
-    def content_file(self, name: str) -> Path:
-        """A file of the content folder, by the name the loader gives it."""
-        if name != MENU_FILE and not name.endswith(".yaml"):
-            raise ValueError(name)
-        return self.content_dir / name
 
 
 class LineTransport:

@@ -14,7 +14,7 @@
 
   const playlist = new Playlist(document.getElementById("player"), (item, index) => {
     lines.forEach((line, i) => line.classList.toggle("now", i === index));
-    if (item && item.key) status.textContent = "Playing " + item.key;
+    if (item && item.key) status.textContent = "Now playing: " + item.key;
     else if (index >= 0 && call) status.textContent = "Waiting for a key.";
   });
 
@@ -67,7 +67,7 @@
     setWaiting(false);
     try {
       const response = await fetch(url, {method: "POST", body: form});
-      const data = await response.json();
+      const data = await response.json().catch(() => ({error: response.status + " " + response.statusText}));
       if (!response.ok) {
         status.textContent = data.error || "The studio could not place this call.";
         if (response.status === 404) call = null;

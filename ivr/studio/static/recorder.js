@@ -79,7 +79,7 @@
         headers: {"Content-Type": row.take.type.split(";")[0]},
         body: row.take,
       });
-      const data = await response.json();
+      const data = await response.json().catch(() => ({error: response.status + " " + response.statusText}));
       if (!response.ok) {
         message.textContent = "Not kept: " + data.error;
         return;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,12 @@ def test_the_studio_will_not_listen_beyond_this_machine_without_a_token(
     monkeypatch.setattr(Flask, "run", lambda *args, **kwargs: pytest.fail("the studio started"))
     assert main(["--host", "0.0.0.0"]) == 2
     assert "set IVR_STUDIO_TOKEN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["/map/ar", "/phone", "/review/fa", "/record/ps"])
+def test_pages_need_nothing_from_elsewhere(viewer: FlaskClient, url: str) -> None:
+    page = viewer.get(url).get_data(as_text=True)
+    links = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert links and all(link.startswith(("/", "#", "data:")) for link in links)
+    for asset in (link for link in links if link.startswith("/static/")):
+        assert viewer.get(asset).status_code == 200

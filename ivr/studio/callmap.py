@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from ..content import Language, Node
-from .drawing import draw, heard_label, is_rtl, seconds_label
+from .drawing import draw, heard_label, seconds_label
 from .listening import Listening, listen
 from .pages import known_language
 from .workspace import Workspace, current_workspace
@@ -42,5 +42,4 @@ def page(lang: str) -> str:
                    current_app.config["STUDIO_BUDGETS"])
     return render_template("callmap.html", lang=lang, language=language, tree=catalog.tree,
                            drawing=drawing, listening=listening, seconds_label=seconds_label,
-                           heard_label=heard_label,
-                           rtl=is_rtl(language.name))
+                           heard_label=heard_label)

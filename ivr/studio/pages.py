@@ -7,7 +7,6 @@ from typing import Any
 from flask import abort, g, request, url_for
 
 from ..content import REFERENCE_LANGUAGE, Language
-from .drawing import is_rtl
 from .workspace import current_workspace
 
 # The pages in the order the header lists them: (endpoint, label, whether it is per language).
@@ -43,8 +42,7 @@ def navigation() -> dict[str, Any]:
         kept: dict[str, Any] = _kept_args()
         languages = [(url_for(current[0], lang=language.code, **kept), language, language.code == lang)
                      for language in snapshot.catalog.ordered()]
-    return {"pages": pages, "languages": languages, "is_rtl": is_rtl,
-            "studio_name": "ANEF line studio"}
+    return {"pages": pages, "languages": languages, "studio_name": "ANEF line studio"}
 
 
 def _kept_args() -> dict[str, str]:

@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,studio]'
 	touch $(STAMP)
 
 run: setup audio
@@ -99,3 +99,22 @@ haproxy:
 # The line plays the offline audio, as with `make run`. Another load: make bench BENCH_ARGS="--callers 50"
 bench: setup audio
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+.PHONY: studio browser studio-screenshots
+STUDIO_PORT ?= 5001
+# The studio (docs/studio.md): the call map, a phone, review and recording, in a browser, on this copy's
+# files. Open to others only with a token: make studio STUDIO_ARGS="--host 0.0.0.0" IVR_STUDIO_TOKEN=...
+studio: setup audio
+	$(BIN)/ivr-studio --port $(STUDIO_PORT) $(STUDIO_ARGS)
+
+# The studio's browser tests drive Debian's Chromium through Playwright (never a browser it downloads).
+browser: setup
+	@command -v chromium >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+test: browser
+
+# The pictures of docs/studio.md, taken by the browser tests; Noto fonts draw every script of the line.
+studio-screenshots: browser
+	@dpkg -s fonts-noto-core >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core; }
+	STUDIO_SCREENSHOTS=1 $(BIN)/pytest tests/test_studio_browser.py

@@ -72,6 +72,12 @@ DEFAULTS: dict[str, Any] = {
     # number, for this many days; false: nothing is kept and every call starts from the language menu.
     "REMEMBER_CALLERS": True,
     "REMEMBER_DAYS": 30,
+    # The studio (make studio, docs/studio.md). Reached from beyond this machine, it asks for this token.
+    "STUDIO_TOKEN": None,
+    # Seconds of listening over which the call map marks a node: a menu's whole answer, or the longest
+    # step of a sequence; "*" for any other kind of node.
+    "STUDIO_BUDGETS": {"menu": 30, "steps": 45, "*": 30},
+    "STUDIO_MAX_UPLOAD": 20 * 1024 * 1024,  # bytes of one recorded take
 }
 
 # Names a platform sets itself (Twilio's, Heroku Redis's), read as they are so a deployment sets them once.

@@ -12,9 +12,12 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from twilio.request_validator import RequestValidator
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ class HttpTransport:
 class AppTransport:
     """Talks to the line's app in this process, through its test client, as the tests and tools do."""
 
-    def __init__(self, client: Any) -> None:
-        self.client = client  # a flask.testing.FlaskClient; typed loosely so the phone needs no Flask
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
 
     def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
         """POST through the test client at the URL's own scheme and host."""
@@ -113,6 +116,11 @@ class Phone:
             return self._turn(lambda: self._run(gather.rest, gather.base))
         digits = keys[: gather.num_digits]
         return self._turn(lambda: self._fetch(gather.action, {"Digits": digits}))
+
+    def press_at(self, url: str, keys: str) -> list[Heard]:
+        """Press keys as if the <Gather> of any webhook URL had taken them (tools that visit one place)."""
+        self.pending = None
+        return self._turn(lambda: self._fetch(url, {"Digits": keys}))
 
     def _turn(self, step: Callable[[], None]) -> list[Heard]:
         start = len(self.heard)

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 from ivr import config
+from ivr.audio.engines import RECORDING_TYPES
 from ivr.audio.manifest import RECORDED_DIR as RECORDED
 from ivr.config import ROOT
 from ivr.content import Catalog, load_catalog
 
 RECORDED_DIR = Path(config.DEFAULTS["AUDIO_DIR"]) / RECORDED
-EXTENSIONS = (".wav", ".mp3", ".ogg", ".m4a")
+EXTENSIONS = tuple(f".{extension}" for extension in RECORDING_TYPES)  # the builder's own list
 OUT_DIR = ROOT / "build"
 
 PAGE = """<!doctype html>
@@ -28,8 +29,9 @@ code {{ white-space: nowrap; }}
 </style></head><body>
 <h1>Recording sheet — {name} ({lang})</h1>
 <p>{todo} prompts to record, {done} already recorded. Record each line in a quiet room, slowly and
-clearly, one file per line, named exactly as in the second column (.wav, .mp3, .ogg or .m4a), and put
-the files in <code>audio/recorded/{lang}/</code>. Then run <code>make audio</code>: recordings always
+clearly, one file per line, named exactly as in the second column (.wav, .mp3, .ogg, .m4a or .webm), and put
+the files in <code>audio/recorded/{lang}/</code> (or record them in the browser with
+<code>make studio</code>, page Record). Then run <code>make audio</code>: recordings always
 win over synthetic voices, and are cleaned to the same volume.</p>
 <table><tr><th>#</th><th>file name</th><th>say this</th><th>French (reference)</th></tr>
 {rows}

@@ -26,6 +26,9 @@ from ivr import create_app
 from ivr.content import CONTENT_DIR, load_catalog
 from ivr.phone import AppTransport, Phone
 
+# The studio's fixtures (its folders, a live server, a browser) live beside the tests that use them.
+pytest_plugins = ["tests.studio_support"]
+
 TOKEN = "test-auth-token"
 BASE = "http://localhost"
 LANGUAGES = sorted(load_catalog().languages)

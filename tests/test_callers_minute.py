@@ -31,7 +31,7 @@ def prompt(lang: str, key: str) -> str:
 
 def keys_heard(lang: str, heard: list[Heard]) -> list[str]:
     """Which prompt keys were said, by their words (each prompt's words are unique in a language)."""
-    by_text = {language_prompt.text: key for key, language_prompt in CATALOG.languages[lang].prompts.items()}
+    by_text = {language_prompt.plain: key for key, language_prompt in CATALOG.languages[lang].prompts.items()}
     return [by_text.get(text, "?") for text in said(heard)]
 
 

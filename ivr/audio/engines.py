@@ -15,7 +15,7 @@ import requests
 from . import espeak
 from .media import MediaError, Segment, decode
 
-RECORDING_TYPES = ("wav", "mp3", "ogg", "m4a")
+RECORDING_TYPES = ("wav", "mp3", "ogg", "m4a", "webm")  # webm: what browsers record (the studio)
 # What the manifest says of a file's voice: a person, a production service, or the offline stand-in.
 HUMAN, PRODUCTION, OFFLINE = "human", "production", "offline"
 NETWORK_TIMEOUT = 20.0
@@ -51,7 +51,7 @@ class Engine(Protocol):
 
 
 class Recorded:
-    """A human recording at <folder>/<lang>/<key>.<wav|mp3|ogg|m4a>: always preferred when present."""
+    """A human recording at <folder>/<lang>/<key>.<wav|mp3|ogg|m4a|webm>: always preferred when present."""
 
     name = "recorded"
     quality = HUMAN

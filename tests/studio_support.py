@@ -1,0 +1,193 @@
+"""Fixtures for the studio's tests: copies of the content and audio folders, the studio on them, a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from ivr.audio.builder import Builder
+from ivr.audio.engines import standard_engines
+from ivr.audio.manifest import RECORDED_DIR
+from ivr.audio.media import FFMPEG
+from ivr.config import ROOT
+from ivr.content import CONTENT_DIR, load_catalog
+from ivr.studio import create_app
+
+# French and Tigrinya are spoken by eSpeak, built ahead (see built_audio); every other language only from
+# recordings, so a build after an edit or a take takes a moment instead of a whole language's synthesis.
+SPOKEN = ("fr", "ti")
+ENGINES = {**{lang: ["recorded", "espeak"] for lang in SPOKEN}, "*": ["recorded"]}
+CHROMIUM = Path("/usr/bin/chromium")
+# As the machine's notes prescribe: no sandbox as root, and no call home on a machine without internet.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = ROOT / "docs" / "img"
+
+
+@pytest.fixture(scope="session")
+def built_audio(pytestconfig: pytest.Config) -> Path:
+    """French and Tigrinya audio, built by the line's own builder, offline, in pytest's cache folder.
+
+    The builder is incremental: a later run rebuilds only prompts whose text or voice changed, so the
+    first run pays a few seconds and the next ones nothing. Tests copy it; none writes here.
+    """
+    folder = pytestconfig.cache.mkdir("studio-built-audio")
+    engines = standard_engines(folder / RECORDED_DIR, {})
+    catalog = load_catalog()
+    tallies = Builder(folder, engines, ENGINES, offline=True, jobs=1).build(catalog, SPOKEN)
+    for lang, tally in tallies.items():
+        assert tally.built + tally.up_to_date == len(catalog.languages[lang].spoken_keys())
+    return folder
+
+
+def copy_project(target: Path, built: Path) -> tuple[Path, Path]:
+    """A content folder and an audio folder of one's own, as a person has in their copy of the project."""
+    content, audio = target / "content", target / "audio"
+    shutil.copytree(CONTENT_DIR, content)
+    shutil.copytree(built, audio)
+    return content, audio
+
+
+def studio_config(content: Path, audio: Path, **overrides: Any) -> dict[str, Any]:
+    """The studio's settings for a test: its own folders, quick builds."""
+    return {"TESTING": True, "CONTENT_DIR": str(content), "AUDIO_DIR": str(audio), "AUDIO_ENGINES": ENGINES,
+            "SECRET_KEY": "test", **overrides}
+
+
+@pytest.fixture(scope="session")
+def shared_dirs(tmp_path_factory: pytest.TempPathFactory, built_audio: Path) -> Iterator[tuple[Path, Path]]:
+    """Folders shared by the tests that only look: none of them may change a file here."""
+    content, audio = copy_project(tmp_path_factory.mktemp("shared"), built_audio)
+    yield content, audio
+    for path in CONTENT_DIR.glob("*.yaml"):
+        assert (content / path.name).read_bytes() == path.read_bytes(), f"a test changed {path.name}"
+    assert not (audio / RECORDED_DIR).exists(), "a test recorded into the shared audio folder"
+
+
+@pytest.fixture(scope="session")
+def shared_studio(shared_dirs: tuple[Path, Path]) -> Flask:
+    """One studio for the tests that only look (pages, calls, refusals), built once."""
+    return create_app(studio_config(*shared_dirs))
+
+
+@pytest.fixture
+def viewer(shared_studio: Flask) -> FlaskClient:
+    """A client of the shared studio, from this machine."""
+    return shared_studio.test_client()
+
+
+@pytest.fixture
+def studio_dirs(tmp_path: Path, built_audio: Path) -> tuple[Path, Path]:
+    """This test's own content and audio folders, for a test that changes them."""
+    return copy_project(tmp_path, built_audio)
+
+
+@pytest.fixture
+def make_studio(studio_dirs: tuple[Path, Path]) -> Callable[..., Flask]:
+    """Build a studio on this test's folders; keyword arguments override its settings."""
+
+    def build(**overrides: Any) -> Flask:
+        return create_app(studio_config(*studio_dirs, **overrides))
+
+    return build
+
+
+@pytest.fixture
+def studio(make_studio: Callable[..., Flask]) -> Flask:
+    """The studio as `make studio` runs it."""
+    return make_studio()
+
+
+@pytest.fixture
+def studio_client(studio: Flask) -> FlaskClient:
+    """A browser-less client, from this machine."""
+    return studio.test_client()
+
+
+def tone_file(path: Path, seconds: float = 1.5, codec: list[str] | None = None) -> Path:
+    """A few seconds of a voice-like tone between short silences, in the format the name asks for."""
+    source = "sine=frequency=220:sample_rate=48000:duration=" + str(seconds)
+    command = [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono:d=0.3",
+               "-f", "lavfi", "-i", source, "-filter_complex", "[0][1][0]concat=n=3:v=0:a=1",
+               "-ac", "1", *(codec or []), str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def edit_by_hand(path: Path, old: str, new: str) -> None:
+    """Change a file as a person would in an editor, behind the studio's back."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class LiveStudio:
+    """The studio served on loopback for the browser, and the folders it writes into."""
+
+    url: str
+    content: Path
+    audio: Path
+
+
+@pytest.fixture(scope="session")
+def live_studio(tmp_path_factory: pytest.TempPathFactory, built_audio: Path) -> Iterator[LiveStudio]:
+    """One studio server for the session's browser tests, on its own copy of the folders."""
+    content, audio = copy_project(tmp_path_factory.mktemp("live"), built_audio)
+    server = make_server("127.0.0.1", 0, create_app(studio_config(content, audio)), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveStudio(f"http://127.0.0.1:{server.server_port}", content, audio)
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, with a fake microphone that plays a tone; one per session."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser installs it)")
+    from playwright.sync_api import sync_playwright
+
+    microphone = tone_file(tmp_path_factory.mktemp("microphone") / "voice.wav", codec=["-c:a", "pcm_s16le"])
+    flags = [*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+             f"--use-file-for-fake-audio-capture={microphone}"]
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=flags, viewport={"width": 1280, "height": 860})
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A new tab; a script error on the page fails the test."""
+    tab = browser.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    tab.close()
+    assert errors == []
+
+
+def screenshot(page: Any, name: str, top: bool = False, whole: bool = False) -> None:
+    """Keep a picture of the page (from its top, or all of it) for docs/studio.md, if STUDIO_SCREENSHOTS=1."""
+    if os.environ.get("STUDIO_SCREENSHOTS") == "1":
+        if top:
+            page.evaluate("window.scrollTo(0, 0)")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"studio-{name}.png"), full_page=whole)

@@ -12,7 +12,7 @@ from flask import Flask
 from ivr import config
 from ivr.audio.builder import Builder, Tally
 from ivr.audio.engines import standard_engines
-from ivr.audio.manifest import RECORDED_DIR
+from ivr.audio.manifest import RECORDED_DIR, load
 from ivr.content import load_catalog
 
 BAR_WIDTH = 30
@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     tallies = builder.build(catalog, args.lang, progress_bar)
     print(summary(tallies, time.perf_counter() - started))
     print(f"manifest: {builder.manifest_path}")
+    # Equal on two instances when they serve the same files under the same names.
+    print(f"manifest version: {load(builder.manifest_path).version}")
     return 1 if any(tally.failed for tally in tallies.values()) else 0
 
 

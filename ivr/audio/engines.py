@@ -208,7 +208,10 @@ class Espeak:
         """The voice, speed and library version; None for a language eSpeak lacks."""
         if not espeak.has_voice(lang):
             return None
-        return {"voice": lang, "wpm": espeak.WORDS_PER_MINUTE, "version": espeak.version()}
+        # fresh_state: each prompt is spoken by a newly loaded library (see espeak.py), so files built
+        # before that, whose sound depended on what was spoken before them, are rebuilt once.
+        return {"voice": lang, "wpm": espeak.WORDS_PER_MINUTE, "version": espeak.version(),
+                "fresh_state": True}
 
     def synthesize(self, lang: str, key: str, text: str) -> Segment:
         """Speak the text."""

@@ -15,7 +15,7 @@ from ivr import config
 from ivr.audio import cleaning, espeak
 from ivr.audio.builder import PHONE_ENCODING, Builder
 from ivr.audio.engines import standard_engines
-from ivr.audio.manifest import RECORDED_DIR, Entry, load, manifest_path
+from ivr.audio.manifest import RECORDED_DIR, Entry, load, manifest_path, slow_key
 from ivr.audio.media import Encoding, Segment, audioop, decode, encode
 from ivr.content import load_catalog, plain_text
 
@@ -112,13 +112,16 @@ def speaking_rate(entries: list[Entry]) -> float:
 def durations(audio_dir: Path) -> None:
     """Seconds of audio, bytes and words per minute per language, from the manifest."""
     manifest = load(manifest_path(audio_dir))
-    print(f"\n{'lang':<5} {'prompts':>7} {'seconds':>8} {'KiB':>7} {'words/min':>10}  engines' wpm setting")
+    print(f"\n{'lang':<5} {'files':>5} {'seconds':>8} {'KiB':>7} {'words/min':>10} {'slow takes':>11}"
+          "  eSpeak wpm settings")
     for lang, entries in sorted(manifest.languages.items()):
         seconds = sum(entry.duration_ms for entry in entries.values()) / 1000
         kib = sum(entry.bytes for entry in entries.values()) / 1024
+        slow = [entry for key, entry in entries.items() if key.endswith(slow_key(""))]
+        normal = [entry for key, entry in entries.items() if not key.endswith(slow_key(""))]
         wpm = sorted({str(entry.voice["wpm"]) for entry in entries.values() if "wpm" in entry.voice})
-        print(f"{lang:<5} {len(entries):>7} {seconds:>8.1f} {kib:>7.0f} "
-              f"{speaking_rate(list(entries.values())):>10.0f}  {', '.join(wpm) or '-'}")
+        print(f"{lang:<5} {len(entries):>5} {seconds:>8.1f} {kib:>7.0f} {speaking_rate(normal):>10.0f} "
+              f"{speaking_rate(slow):>11.0f}  {', '.join(wpm) or '-'}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..content import source_hash
+from ..content import plain_text, source_hash
 from . import cleaning
 from .engines import Engine, EngineError
 from .manifest import Entry
 from .media import Encoding, MediaError, Segment, encode
 
 HASH_CHARS = 12
+
+
+def spec_hash(text: str, engine: str, voice: Mapping[str, Any], encoding: Encoding, rate: float = 1.0) -> str:
+    """Everything that decides a file's sound, hashed: equal hashes need no rebuild."""
+    spec: dict[str, Any] = {"text": text, "engine": engine, "voice": voice, "cleaning": cleaning.settings(),
+            "encoding": encoding.as_dict()}
+    if rate != 1.0:  # only then, so the normal takes kept the hashes they had before slow takes existed
+        spec["rate"] = rate
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -39,16 +49,35 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Task:
-    """A prompt to build: the engines to try in order, and what the planning already noted."""
+class Take:
+    """One file to build: a language's prompt at a speed, under its manifest key."""
 
     lang: str
-    key: str
-    text: str
+    key: str  # in the manifest: the prompt's key, or slow_key(prompt) for its slow take
+    prompt: str  # the content key, what the engines (a recording's file name) know it by
+    text: str  # as written, markup included
+    rate: float = 1.0  # 1.0 normal; the slow take's is below 1
+
+
+@dataclass(frozen=True)
+class Task:
+    """A take to build: the engines to try in order, and what the planning already noted."""
+
+    take: Take
     candidates: tuple[Candidate, ...]
     old: Entry | None
     skipped: tuple[str, ...]
     problems: tuple[str, ...]
+
+    @property
+    def lang(self) -> str:
+        """The language of the take."""
+        return self.take.lang
+
+    @property
+    def key(self) -> str:
+        """The take's manifest key."""
+        return self.take.key
 
 def is_current(old: Entry | None, engine: str, spec: str, folder: Path) -> bool:
     """Whether the old entry is this engine's file for this exact spec, and still on disk."""
@@ -71,7 +100,9 @@ def _synthesise(engines: Mapping[str, Engine], folder: Path, task: Task) -> Outc
         if is_current(task.old, candidate.engine, candidate.spec, folder):
             return Outcome(task.lang, task.key, task.old, "up_to_date", task.skipped, tuple(problems))
         try:
-            audio = cleaning.clean(engines[candidate.engine].synthesize(task.lang, task.key, task.text))
+            take, engine = task.take, engines[candidate.engine]
+            raw = engine.synthesize(take.lang, take.prompt, plain_text(take.text), take.rate)
+            audio = cleaning.clean(raw)
         except (EngineError, MediaError, ValueError) as error:
             problems.append(f"{task.lang}/{task.key}: {candidate.engine} failed: {error}")
             continue
@@ -119,6 +150,6 @@ def _keep(scratch: Path, item: _Ready, quality: str, encoding: Encoding) -> Entr
     task, candidate = item.task, item.candidate
     name = f"{task.key}.{hashlib.sha256(data).hexdigest()[:HASH_CHARS]}.{encoding.extension}"
     os.replace(scratch, scratch.parent / name)
-    return Entry(file=f"{task.lang}/{name}", text=task.text, text_hash=source_hash(task.text),
+    return Entry(file=f"{task.lang}/{name}", text=task.take.text, text_hash=source_hash(task.take.text),
                  spec=candidate.spec, engine=candidate.engine, quality=quality, voice=candidate.voice,
                  duration_ms=len(item.audio), bytes=len(data))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
 from collections import Counter
@@ -13,17 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..content import Catalog, source_hash
-from . import cleaning
-from .batch import Candidate, Outcome, Task, is_current, make_batch
+from ..content import Catalog, plain_text, source_hash
+from .batch import Candidate, Outcome, Take, Task, is_current, make_batch, spec_hash
 from .engines import HUMAN, Engine
-from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save
+from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save, slow_key
 from .media import Encoding
 
 # What Twilio plays every file as, so nothing is lost after us; scripts/bench_audio.py measured the MP3
 # alternatives (half the size at best, and 18 dB or more of extra error): see the README's audio section.
 PHONE_ENCODING = Encoding(extension="wav", codec="pcm_mulaw", sample_rate=8000)
 BATCH = 16  # prompts per ffmpeg run
+# The slow take of a step, played after two repeats: 0.8 times the normal speed, 1.25 times as long.
+SLOW_RATE = 0.8
+__all__ = ["Builder", "Tally", "engine_order", "slow_takes", "spec_hash", "step_keys"]
 
 Progress = Callable[[int, int, str, str], None]
 
@@ -46,11 +46,25 @@ def engine_order(preferences: Mapping[str, Sequence[str]], lang: str) -> list[st
     return list(preferences.get(lang) or preferences.get("*") or [])
 
 
-def spec_hash(text: str, engine: str, voice: Mapping[str, Any], encoding: Encoding) -> str:
-    """Everything that decides a file's sound, hashed: equal hashes need no rebuild."""
-    spec = {"text": text, "engine": engine, "voice": voice, "cleaning": cleaning.settings(),
-            "encoding": encoding.as_dict()}
-    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+def step_keys(catalog: Catalog) -> list[str]:
+    """The prompts of every step of the menu tree's step nodes: those with a slow take."""
+    keys = [key for node in catalog.tree.nodes.values() if node.kind == "steps" for key in node.steps]
+    return list(dict.fromkeys(keys))
+
+
+def slow_takes(catalog: Catalog, lang: str) -> list[str]:
+    """The step prompts of one language that have a slow take (the spoken ones)."""
+    spoken = set(catalog.languages[lang].spoken_keys())
+    return [key for key in step_keys(catalog) if key in spoken]
+
+
+def takes(catalog: Catalog, lang: str) -> list[Take]:
+    """Every file a language needs: each spoken prompt, then the slow take of each step."""
+    language = catalog.languages[lang]
+    normal = [Take(lang, key, key, language.text(key)) for key in language.spoken_keys()]
+    slow = [Take(lang, slow_key(key), key, language.text(key), SLOW_RATE)
+            for key in slow_takes(catalog, lang)]
+    return normal + slow
 
 
 class Builder:
@@ -92,8 +106,8 @@ class Builder:
                             languages={code: dict(entries) for code, entries in old.languages.items()
                                        if code in catalog.languages and code not in wanted})
         manifest.languages.update({code: {} for code in wanted})
-        planned = [self.plan(code, key, catalog.languages[code].text(key), old.get(code, key))
-                   for code in wanted for key in catalog.languages[code].spoken_keys()]
+        planned = [self.plan(take, old.get(take.lang, take.key))
+                   for code in wanted for take in takes(catalog, code)]
         tasks = [item for item in planned if isinstance(item, Task)]
         done = 0
         try:
@@ -135,20 +149,21 @@ class Builder:
             manifest.languages[outcome.lang][outcome.key] = outcome.entry
             tally.engines[outcome.entry.engine] += 1
 
-    def plan(self, lang: str, key: str, text: str, old: Entry | None) -> Outcome | Task:
+    def plan(self, take: Take, old: Entry | None) -> Outcome | Task:
         """Walk the engines best first: keep an up-to-date file, or list the engines that may build it."""
+        lang, key, text = take.lang, take.key, take.text
         candidates: list[Candidate] = []
         skipped: list[str] = []
         problems: list[str] = []
         for name in engine_order(self.preferences, lang):
             engine = self.engines[name]
-            voice = engine.settings(lang, key, text)
+            voice = engine.settings(lang, take.prompt, plain_text(text), take.rate)
             if voice is not None:
                 if engine.quality == HUMAN:
                     voice = {**voice, "for_text": _recorded_for(old, name, voice, text)}
-                    if voice["for_text"] != source_hash(text):
+                    if voice["for_text"] != source_hash(text) and take.rate == 1.0:  # said once, not per take
                         problems.append(f"{lang}/{key}: recorded for an earlier text; record it again")
-                spec = spec_hash(text, name, voice, self.encoding)
+                spec = spec_hash(text, name, voice, self.encoding, take.rate)
                 if not candidates and is_current(old, name, spec, self.folder):
                     return Outcome(lang, key, old, "up_to_date", problems=tuple(problems))
                 reason = self.why_not(engine)
@@ -164,7 +179,7 @@ class Builder:
         if not candidates:
             status = "failed" if problems else "missing"
             return Outcome(lang, key, None, status, tuple(skipped), tuple(problems))
-        return Task(lang, key, text, tuple(candidates), old, tuple(skipped), tuple(problems))
+        return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems))
 
     def _prune(self, manifest: Manifest) -> None:
         """Delete built files the manifest no longer lists, and scratch files of an interrupted build."""

@@ -19,6 +19,11 @@ RECORDED_DIR = "recorded"
 AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
 
+def slow_key(key: str) -> str:
+    """The manifest key of a prompt's slow take (a step played again, slower, after two repeats)."""
+    return f"{key}.slow"
+
+
 class ManifestError(Exception):
     """The manifest cannot be trusted; the message names the file and the problem."""
 

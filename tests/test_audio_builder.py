@@ -14,16 +14,18 @@ from ivr.audio.builder import Builder
 from ivr.audio.engines import OFFLINE, PRODUCTION, Azure, EngineError, Espeak, Recorded
 from ivr.audio.manifest import load, manifest_path
 from ivr.audio.media import FFMPEG, AudioSegment, Segment
-from ivr.content import Catalog, Language, Prompt, Tree
+from ivr.content import Catalog, Language, Prompt, Tree, split_spans
 
 TEXTS = {"welcome": "Bonjour.", "press.1": "tapez 1.", "step.done": "C'est fini."}
 
 
 def catalog(texts: dict[str, str] = TEXTS, langs: tuple[str, ...] = ("fr",)) -> Catalog:
     """A small catalog: a few prompts, one of them a text message that is never spoken."""
-    prompts = {key: Prompt(text, "source") for key, text in texts.items()}
-    prompts["sms.body"] = Prompt("Un SMS.", "source", channel="sms")
-    languages = {code: Language(code, code, 1, None, None, dict(prompts), Path(f"{code}.yaml"))
+    def prompts(code: str) -> dict[str, Prompt]:
+        spoken = {key: Prompt(text, "source", spans=split_spans(text, code)) for key, text in texts.items()}
+        return {**spoken, "sms.body": Prompt("Un SMS.", "source", channel="sms")}
+
+    languages = {code: Language(code, code, 1, None, None, prompts(code), Path(f"{code}.yaml"))
                  for code in langs}
     return Catalog(tree=Tree(start="main", help="help", nodes={}), languages=languages)
 

@@ -11,8 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..content import Catalog, plain_text, source_hash
-from .batch import Candidate, Outcome, Take, Task, is_current, make_batch, spec_hash
+from ..content import Catalog, Prompt, Span, plain_text, source_hash
+from .batch import (
+    Candidate,
+    Outcome,
+    SpanPlan,
+    Take,
+    Task,
+    is_current,
+    make_batch,
+    mixed_candidate,
+    spec_hash,
+)
 from .engines import HUMAN, Engine
 from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save, slow_key
 from .media import Encoding
@@ -58,13 +68,26 @@ def slow_takes(catalog: Catalog, lang: str) -> list[str]:
     return [key for key in step_keys(catalog) if key in spoken]
 
 
+def spoken_spans(prompt: Prompt, lang: str) -> tuple[Span, ...]:
+    """The prompt's spans when some words are in another language than `lang`, else nothing.
+
+    Spans without a word (the full stop after a label) are left out: there is nothing to say.
+    """
+    spans = tuple(Span(span.lang, span.text.strip()) for span in prompt.spans
+                  if any(character.isalnum() for character in span.text))
+    return spans if any(span.lang != lang for span in spans) else ()
+
+
 def takes(catalog: Catalog, lang: str) -> list[Take]:
     """Every file a language needs: each spoken prompt, then the slow take of each step."""
     language = catalog.languages[lang]
-    normal = [Take(lang, key, key, language.text(key)) for key in language.spoken_keys()]
-    slow = [Take(lang, slow_key(key), key, language.text(key), SLOW_RATE)
-            for key in slow_takes(catalog, lang)]
-    return normal + slow
+
+    def take(key: str, manifest_key: str, rate: float = 1.0) -> Take:
+        prompt = language.prompts[key]
+        return Take(lang, manifest_key, key, prompt.text, rate, spoken_spans(prompt, lang))
+
+    normal = [take(key, key) for key in language.spoken_keys()]
+    return normal + [take(key, slow_key(key), SLOW_RATE) for key in slow_takes(catalog, lang)]
 
 
 class Builder:
@@ -157,6 +180,8 @@ class Builder:
         problems: list[str] = []
         for name in engine_order(self.preferences, lang):
             engine = self.engines[name]
+            if take.spans and engine.quality != HUMAN:
+                continue  # a mixed prompt: only a recording speaks it whole; the others speak it span by span
             voice = engine.settings(lang, take.prompt, plain_text(text), take.rate)
             if voice is not None:
                 if engine.quality == HUMAN:
@@ -176,10 +201,79 @@ class Builder:
                 if not candidates:
                     problems.append(f"{lang}/{key}: required engine {name} cannot make it")
                 break
+        if take.spans:
+            return self._plan_spans(take, old, candidates, skipped, problems)
         if not candidates:
             status = "failed" if problems else "missing"
             return Outcome(lang, key, None, status, tuple(skipped), tuple(problems))
         return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems))
+
+    def _plan_spans(self, take: Take, old: Entry | None, candidates: list[Candidate], skipped: list[str],
+                    problems: list[str]) -> Outcome | Task:
+        """A prompt with words in several languages: each span by the engines of its own language."""
+        lang, key = take.lang, take.key
+        plans: list[SpanPlan] = []
+        ranked: list[list[tuple[str, dict[str, Any]]]] = []
+        for span in take.spans:
+            voiced, choices = self._span_engines(take, span, skipped, problems)
+            plans.append(SpanPlan(span.lang, span.text, tuple(choices)))
+            ranked.append(voiced)
+        if not candidates and self._keeps(take, old, plans, ranked):
+            return Outcome(lang, key, old, "up_to_date", problems=tuple(problems))
+        if any(not plan.choices for plan in plans):
+            if candidates:  # the recording alone
+                return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems))
+            status = "failed" if problems else "missing"
+            return Outcome(lang, key, None, status, tuple(skipped), tuple(problems))
+        return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems), tuple(plans))
+
+    def _span_engines(self, take: Take, span: Span, skipped: list[str], problems: list[str]
+                      ) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
+        """The engines of the span's language with a voice for it (usable or not), and the usable ones."""
+        voiced: list[tuple[str, dict[str, Any]]] = []
+        choices: list[tuple[str, dict[str, Any]]] = []
+        for name in engine_order(self.preferences, span.lang):
+            engine = self.engines[name]
+            if engine.quality == HUMAN:
+                continue  # recordings are of whole prompts
+            settings = engine.settings(span.lang, take.prompt, span.text, take.rate)
+            if settings is not None:
+                voiced.append((name, settings))
+                reason = self.why_not(engine)
+                if reason is None:
+                    choices.append((name, settings))
+                else:
+                    skipped.append(f"{name} ({reason})")
+            if name in self.require:
+                if not choices:
+                    problems.append(f"{take.lang}/{take.key}: required engine {name} cannot speak "
+                                    f"its words in {span.lang}")
+                break
+        return voiced, choices
+
+    def _keeps(self, take: Take, old: Entry | None, plans: list[SpanPlan],
+               ranked: list[list[tuple[str, dict[str, Any]]]]) -> bool:
+        """Whether the old file is still right and each of its spans' engines is as good as what is usable.
+
+        As for a whole prompt: an offline build keeps a span gTTS spoke, if nothing else changed.
+        """
+        if old is None or not (self.folder / old.file).is_file():
+            return False
+        spans = old.voice.get("spans")
+        if not isinstance(spans, list) or len(spans) != len(plans):
+            return False
+        used: list[tuple[SpanPlan, str, dict[str, Any]]] = []
+        for plan, voiced, span in zip(plans, ranked, spans, strict=True):
+            names = [name for name, _ in voiced]
+            name = span.get("engine") if isinstance(span, dict) else None
+            if name not in names:
+                return False
+            best = names.index(plan.choices[0][0]) if plan.choices else len(names)
+            if names.index(name) > best:
+                return False
+            used.append((plan, name, voiced[names.index(name)][1]))
+        candidate = mixed_candidate(take, used, self.encoding)
+        return is_current(old, candidate.engine, candidate.spec, self.folder)
 
     def _prune(self, manifest: Manifest) -> None:
         """Delete built files the manifest no longer lists, and scratch files of an interrupted build."""

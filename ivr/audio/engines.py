@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ RECORDING_TYPES = ("wav", "mp3", "ogg", "m4a")
 # What the manifest says of a file's voice: a person, a production service, or the offline stand-in.
 HUMAN, PRODUCTION, OFFLINE = "human", "production", "offline"
 NETWORK_TIMEOUT = 20.0
+PROBE_TIMEOUT = 3.0  # seconds a probe may take in all, name resolution included
 
 
 class EngineError(Exception):
@@ -113,6 +115,28 @@ class Gtts:
     def unusable(self) -> str | None:
         """gTTS needs no key; only the network, which the builder checks through offline mode."""
         return None
+
+    def probe(self, timeout: float = PROBE_TIMEOUT) -> str | None:
+        """Why Google's TTS cannot be used now, or None: one short real request, `timeout` seconds at most."""
+        from gtts import gTTS, gTTSError
+
+        outcome: list[str | None] = []
+
+        def ask() -> None:
+            buffer = io.BytesIO()
+            try:
+                gTTS("ok", lang="en", tld=self.tld, timeout=timeout).write_to_fp(buffer)
+            except (gTTSError, requests.RequestException) as error:
+                outcome.append(f"{type(error).__name__}: {error}")
+            else:
+                outcome.append(None if buffer.getvalue() else "it answered no audio")
+
+        # A thread, because requests' timeout leaves out name resolution; a daemon, so a resolver that
+        # hangs does not hold the build (or its exit) back.
+        thread = threading.Thread(target=ask, name="gtts-probe", daemon=True)
+        thread.start()
+        thread.join(timeout)
+        return outcome[0] if outcome else f"no answer within {timeout:g} s"
 
     def settings(self, lang: str, key: str, text: str, rate: float = 1.0) -> dict[str, Any] | None:
         """The gTTS language and host; None for a language gTTS does not speak."""

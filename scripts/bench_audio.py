@@ -124,6 +124,14 @@ def durations(audio_dir: Path) -> None:
               f"{speaking_rate(slow):>11.0f}  {', '.join(wpm) or '-'}")
 
 
+def shared_names(audio_dir: Path, other: Path) -> None:
+    """How many file names two builds share, and their manifest versions: equal builds share them all."""
+    mine, theirs = load(manifest_path(audio_dir)), load(manifest_path(other))
+    names, other_names = set(mine.by_file()), set(theirs.by_file())
+    print(f"\n{len(names & other_names)} of {len(names)} file names shared with {other} "
+          f"({len(other_names)} files); manifest versions {mine.version} and {theirs.version}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the three measurements and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -131,9 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-build", action="store_true", help="only compare encodings")
     parser.add_argument("--manifest-of", type=Path, metavar="AUDIO_DIR",
                         help="only print the durations and words per minute of an existing build (no timing)")
+    parser.add_argument("--shared-with", type=Path, metavar="OTHER_AUDIO_DIR",
+                        help="with --manifest-of: how many file names the two builds share")
     args = parser.parse_args(argv)
     if args.manifest_of:
         durations(args.manifest_of)
+        if args.shared_with:
+            shared_names(args.manifest_of, args.shared_with)
         return 0
     french = load_catalog().reference
     keys = french.spoken_keys()

@@ -12,7 +12,8 @@ import pytest
 import responses
 
 from ivr.audio import cleaning
-from ivr.audio.builder import PHONE_ENCODING, Builder, spec_hash, step_keys
+from ivr.audio.batch import spec_hash
+from ivr.audio.builder import PHONE_ENCODING, Builder, step_keys
 from ivr.audio.engines import Azure, Espeak, Gtts, Recorded
 from ivr.audio.index import ManifestIndex
 from ivr.audio.manifest import Entry, Manifest, load, manifest_path, slow_key

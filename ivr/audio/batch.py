@@ -23,7 +23,7 @@ QUALITY_RANK = {OFFLINE: 0, PRODUCTION: 1, HUMAN: 2}
 def spec_hash(text: str, engine: str, voice: Mapping[str, Any], encoding: Encoding, rate: float = 1.0) -> str:
     """Everything that decides a file's sound, hashed: equal hashes need no rebuild."""
     spec: dict[str, Any] = {"text": text, "engine": engine, "voice": voice, "cleaning": cleaning.settings(),
-            "encoding": encoding.as_dict()}
+                            "encoding": encoding.as_dict()}
     if rate != 1.0:  # only then, so the normal takes kept the hashes they had before slow takes existed
         spec["rate"] = rate
     return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -33,7 +33,6 @@ PHONE_ENCODING = Encoding(extension="wav", codec="pcm_mulaw", sample_rate=8000)
 BATCH = 16  # prompts per ffmpeg run
 # The slow take of a step, played after two repeats: 0.8 times the normal speed, 1.25 times as long.
 SLOW_RATE = 0.8
-__all__ = ["Builder", "Tally", "engine_order", "slow_takes", "spec_hash", "step_keys"]
 
 Progress = Callable[[int, int, str, str], None]
 

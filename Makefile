@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,studio]'
 	touch $(STAMP)
 
-run: setup audio
+run: setup audio-auto
 	@echo "The line answers on http://127.0.0.1:$(PORT)/voice — call it from another terminal with: make phone"
 	TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) $(BIN)/gunicorn \
 		--bind 127.0.0.1:$(PORT) 'ivr:create_app()'
@@ -47,10 +47,16 @@ recording-sheet: setup
 call-time: setup audio
 	$(BIN)/python scripts/call_time.py
 
-.PHONY: audio
-# Offline audio of every prompt (recordings, else eSpeak NG); what `make run` serves. Never touches the network.
+.PHONY: audio audio-auto
+# Offline audio of every prompt and slow take (recordings, else eSpeak NG). Never touches the network.
 audio: setup
 	$(BIN)/python scripts/build_audio.py --offline
+
+# What `make run` builds: the best engines it can reach. A probe of Google's TTS (3 s at most) decides: if it
+# answers, gTTS (and Azure when AZURE_SPEECH_KEY is set), else the offline build above; it says which.
+# An offline build never replaces a file a better engine made (unless the prompt changed).
+audio-auto: setup
+	$(BIN)/python scripts/build_audio.py --auto
 
 .PHONY: audio-production
 # Production audio, on a machine with internet: gTTS and Azure (AZURE_SPEECH_KEY, AZURE_SPEECH_REGION) or fail.

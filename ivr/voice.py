@@ -9,12 +9,8 @@ from typing import Protocol
 
 from twilio.twiml import TwiML
 
+from .audio.manifest import slow_key
 from .content import Catalog, Prompt
-
-
-def slow_key(key: str) -> str:
-    """The manifest key of a prompt's slower take."""
-    return f"{key}.slow"
 
 # Twilio passes SSML inside <Say> to these voice families; the basic voices would read the tags aloud.
 SSML_VOICES = ("Polly.", "Google.")

@@ -13,9 +13,9 @@ from ivr import config
 from ivr.audio import cleaning, espeak
 from ivr.audio.builder import PHONE_ENCODING, Builder
 from ivr.audio.engines import standard_engines
-from ivr.audio.manifest import RECORDED_DIR, load, manifest_path
+from ivr.audio.manifest import RECORDED_DIR, Entry, load, manifest_path, slow_key
 from ivr.audio.media import Encoding, Segment, audioop, decode, encode
-from ivr.content import load_catalog
+from ivr.content import load_catalog, plain_text
 
 TWILIO = Encoding("wav", "pcm_mulaw", 8000)  # what Twilio turns every file into before the caller hears it
 LINEAR = Encoding("wav", "pcm_s16le", 8000)  # the same 8 kHz without µ-law: measures µ-law's own loss
@@ -98,14 +98,35 @@ def build_times(folder: Path) -> Path:
     return audio_dir
 
 
+def speaking_rate(entries: list[Entry]) -> float:
+    """Words per minute of speech: the cleaning's padding taken off, pauses inside a prompt left in."""
+    padding = cleaning.LEAD_IN_MS + cleaning.LEAD_OUT_MS + 2 * cleaning.ONSET_MARGIN_MS
+    words = sum(len(plain_text(entry.text).split()) for entry in entries)
+    minutes = sum(entry.duration_ms - padding for entry in entries) / 60000
+    return words / minutes if minutes > 0 else 0.0
+
+
 def durations(audio_dir: Path) -> None:
-    """Seconds of audio and bytes per language, from the manifest."""
+    """Seconds of audio, bytes and words per minute per language, from the manifest."""
     manifest = load(manifest_path(audio_dir))
-    print(f"\n{'lang':<5} {'prompts':>7} {'seconds':>8} {'KiB':>7}")
+    print(f"\n{'lang':<5} {'files':>5} {'seconds':>8} {'KiB':>7} {'words/min':>10} {'slow takes':>11}"
+          "  eSpeak wpm settings")
     for lang, entries in sorted(manifest.languages.items()):
         seconds = sum(entry.duration_ms for entry in entries.values()) / 1000
         kib = sum(entry.bytes for entry in entries.values()) / 1024
-        print(f"{lang:<5} {len(entries):>7} {seconds:>8.1f} {kib:>7.0f}")
+        slow = [entry for key, entry in entries.items() if key.endswith(slow_key(""))]
+        normal = [entry for key, entry in entries.items() if not key.endswith(slow_key(""))]
+        wpm = sorted({str(entry.voice["wpm"]) for entry in entries.values() if "wpm" in entry.voice})
+        print(f"{lang:<5} {len(entries):>5} {seconds:>8.1f} {kib:>7.0f} {speaking_rate(normal):>10.0f} "
+              f"{speaking_rate(slow):>11.0f}  {', '.join(wpm) or '-'}")
+
+
+def shared_names(audio_dir: Path, other: Path) -> None:
+    """How many file names two builds share, and their manifest versions: equal builds share them all."""
+    mine, theirs = load(manifest_path(audio_dir)), load(manifest_path(other))
+    names, other_names = set(mine.by_file()), set(theirs.by_file())
+    print(f"\n{len(names & other_names)} of {len(names)} file names shared with {other} "
+          f"({len(other_names)} files); manifest versions {mine.version} and {theirs.version}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prompts", type=int, default=12, help="French prompts in the encoding comparison")
     parser.add_argument("--skip-build", action="store_true", help="only compare encodings")
+    parser.add_argument("--manifest-of", type=Path, metavar="AUDIO_DIR",
+                        help="only print the durations and words per minute of an existing build (no timing)")
+    parser.add_argument("--shared-with", type=Path, metavar="OTHER_AUDIO_DIR",
+                        help="with --manifest-of: how many file names the two builds share")
     args = parser.parse_args(argv)
+    if args.manifest_of:
+        durations(args.manifest_of)
+        if args.shared_with:
+            shared_names(args.manifest_of, args.shared_with)
+        return 0
     french = load_catalog().reference
     keys = french.spoken_keys()
     step = max(1, len(keys) // args.prompts)

@@ -8,13 +8,15 @@ from collections import Counter
 from pathlib import Path
 
 from ivr import config
+from ivr.audio.builder import slow_takes
 from ivr.audio.index import ManifestIndex
+from ivr.audio.manifest import slow_key
 from ivr.content import Catalog, Language, load_catalog, source_hash
 from ivr.line import callable_languages
 from ivr.sms_text import sms_message, sms_segments
 from ivr.voice import Voice
 
-COLUMNS = ("lang", "prompts", "reviewed", "stale", "audio", "engines", "sms", "callable")
+COLUMNS = ("lang", "prompts", "reviewed", "stale", "audio", "engines", "slow", "sms", "callable")
 
 
 def stale_keys(catalog: Catalog, language: Language) -> list[str]:
@@ -35,6 +37,14 @@ def audio_summary(index: ManifestIndex, language: Language) -> tuple[int, Counte
     return sum(engines.values()), engines
 
 
+def slow_summary(catalog: Catalog, index: ManifestIndex, language: Language) -> str:
+    """How many step prompts have an up-to-date slow take on disk, out of how many."""
+    steps = slow_takes(catalog, language.code)
+    built = [key for key in steps if (entry := index.manifest.get(language.code, slow_key(key)))
+             and entry.text == language.text(key) and index.file(language.code, slow_key(key))]
+    return f"{len(built)}/{len(steps)}"
+
+
 def rows(catalog: Catalog, index: ManifestIndex, voice: Voice) -> list[tuple[str, ...]]:
     """One row of the table per language."""
     offered = {language.code for language in callable_languages(catalog, voice, index)}
@@ -53,7 +63,7 @@ def rows(catalog: Catalog, index: ManifestIndex, voice: Voice) -> list[tuple[str
             language.code, str(len(language.prompts)), f"{reviewed}/{len(language.prompts)}",
             str(len(stale_keys(catalog, language))), f"{built}/{len(spoken)}",
             ", ".join(f"{engine} {count}" for engine, count in engines.most_common()) or "-",
-            f"{segments} ({encoding})", status,
+            slow_summary(catalog, index, language), f"{segments} ({encoding})", status,
         ))
     return table
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -13,20 +14,23 @@ from ivr.audio.builder import Builder
 from ivr.audio.engines import OFFLINE, PRODUCTION, Azure, EngineError, Espeak, Recorded
 from ivr.audio.manifest import load, manifest_path
 from ivr.audio.media import FFMPEG, AudioSegment, Segment
-from ivr.content import Catalog, Language, Prompt, Tree
+from ivr.content import Catalog, Language, Prompt, Tree, split_spans
 
 TEXTS = {"welcome": "Bonjour.", "press.1": "tapez 1.", "step.done": "C'est fini."}
 
 
 def catalog(texts: dict[str, str] = TEXTS, langs: tuple[str, ...] = ("fr",)) -> Catalog:
     """A small catalog: a few prompts, one of them a text message that is never spoken."""
-    prompts = {key: Prompt(text, "source") for key, text in texts.items()}
-    prompts["sms.body"] = Prompt("Un SMS.", "source", channel="sms")
-    languages = {code: Language(code, code, 1, None, None, dict(prompts), Path(f"{code}.yaml"))
+    def prompts(code: str) -> dict[str, Prompt]:
+        spoken = {key: Prompt(text, "source", spans=split_spans(text, code)) for key, text in texts.items()}
+        return {**spoken, "sms.body": Prompt("Un SMS.", "source", channel="sms")}
+
+    languages = {code: Language(code, code, 1, None, None, prompts(code), Path(f"{code}.yaml"))
                  for code in langs}
     return Catalog(tree=Tree(entry="language", start="main", help="help", nodes={}), languages=languages)
 
 
+@functools.lru_cache(maxsize=256)  # pydub's generator is pure Python and slow; segments are immutable
 def tone(ms: int = 600, hz: int = 440, dbfs: float = -25.0) -> Segment:
     from pydub.generators import Sine
 
@@ -44,18 +48,20 @@ class FakeTts:
         self.needs_network = needs_network
         self.fail = fail or set()
         self.calls: list[tuple[str, str]] = []
+        self.texts: list[tuple[str, str, float]] = []  # language, words and rate of each call
 
     def unusable(self) -> str | None:
         return None
 
-    def settings(self, lang: str, key: str, text: str) -> dict[str, Any] | None:
-        return {"voice": f"{self.name}-{lang}"}
+    def settings(self, lang: str, key: str, text: str, rate: float = 1.0) -> dict[str, Any] | None:
+        return {"voice": f"{self.name}-{lang}", **({"rate": rate} if rate != 1.0 else {})}
 
-    def synthesize(self, lang: str, key: str, text: str) -> Segment:
+    def synthesize(self, lang: str, key: str, text: str, rate: float = 1.0) -> Segment:
         self.calls.append((lang, key))
+        self.texts.append((lang, text, rate))
         if key in self.fail:
             raise EngineError("the service said no")
-        return tone(hz=200 + 10 * len(text))
+        return tone(ms=round(600 / rate), hz=200 + 10 * len(text))
 
 
 def builder(tmp_path: Path, *engines: Any, **options: Any) -> Builder:
@@ -207,8 +213,8 @@ def test_a_failing_engine_falls_through_unless_it_is_required(tmp_path: Path) ->
 
 def test_a_language_no_engine_can_speak_is_missing(tmp_path: Path) -> None:
     class NoPashto(FakeTts):
-        def settings(self, lang: str, key: str, text: str) -> dict[str, Any] | None:
-            return None if lang == "ps" else super().settings(lang, key, text)
+        def settings(self, lang: str, key: str, text: str, rate: float = 1.0) -> dict[str, Any] | None:
+            return None if lang == "ps" else super().settings(lang, key, text, rate)
 
     tallies = builder(tmp_path, NoPashto()).build(catalog(langs=("fr", "ps")))
     assert (tallies["ps"].missing, tallies["ps"].failed, tallies["fr"].built) == (3, 0, 3)

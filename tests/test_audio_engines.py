@@ -170,6 +170,19 @@ def test_azure_request_carries_key_ssml_voice_and_format(azure_server: str) -> N
     assert voice.text == "سلام <و> خوش آمدید"
 
 
+def test_azure_slow_take_asks_for_a_slower_prosody(azure_server: str) -> None:
+    engine = Azure(VOICES, key="secret-key", region="westeurope", endpoint=azure_server)
+    assert engine.settings("fa", "about.1", "x", 0.8) == {"voice": "fa-IR-FaridNeural",
+                                                          "format": Azure.OUTPUT_FORMAT, "rate": "-20%"}
+    engine.synthesize("fa", "about.1", "سلام", 0.8)
+    engine.synthesize("fa", "about.1", "سلام")
+    namespace = "{http://www.w3.org/2001/10/synthesis}"
+    slow, normal = (ET.fromstring(request["body"].decode("utf-8")) for request in FakeAzure.seen)
+    prosody = slow.find(f"{namespace}voice/{namespace}prosody")
+    assert prosody is not None and prosody.get("rate") == "-20%" and prosody.text == "سلام"
+    assert normal.find(f"{namespace}voice/{namespace}prosody") is None
+
+
 def test_azure_refusal_is_an_engine_error(azure_server: str) -> None:
     FakeAzure.status, FakeAzure.answer = 401, b"Unauthorized"
     with pytest.raises(EngineError, match="HTTP 401"):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from ivr.audio.manifest import slow_key
 from ivr.content import Catalog, load_catalog
 from ivr.phone import Heard, Phone
-from ivr.voice import slow_key
 
 from .conftest import LANGUAGES
 from .test_audio_serving import build_fake_audio

@@ -67,7 +67,8 @@ def test_language_menu_length_comes_from_the_manifest(tmp_path: Path) -> None:
 def test_main_prints_one_row_per_language(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["--audio-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["lang", "prompts", "reviewed", "stale", "audio", "engines", "sms", "callable"]
+    assert out[0].split() == ["lang", "prompts", "reviewed", "stale", "audio", "engines", "slow", "sms",
+                              "callable"]
     assert [line.split()[0] for line in out[1 : 1 + len(CATALOG.languages)]] == [
         language.code for language in CATALOG.ordered()
     ]

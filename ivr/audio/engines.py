@@ -270,5 +270,8 @@ class Espeak:
 
 def standard_engines(recorded: Path, azure_voices: Mapping[str, str]) -> dict[str, Engine]:
     """Every engine the line knows, by the name the preference lists use."""
-    engines: list[Engine] = [Recorded(recorded), Gtts(), Azure.from_environment(azure_voices), Espeak()]
+    from .pico import Pico  # pico.py builds on this module, so it is imported here, not at the top
+
+    engines: list[Engine] = [Recorded(recorded), Gtts(), Azure.from_environment(azure_voices), Pico(),
+                             Espeak()]
     return {engine.name: engine for engine in engines}

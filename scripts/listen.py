@@ -27,12 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
 from ivr import config
 from ivr.audio.builder import Builder
 from ivr.audio.engines import standard_engines
-from ivr.audio.manifest import BUILD_DIR, RECORDED_DIR, Manifest, load, manifest_path
+from ivr.audio.manifest import BUILD_DIR, RECORDED_DIR, Entry, Manifest, load, manifest_path
 from ivr.content import Catalog, load_catalog, plain_text
 
 SAMPLE = 25
@@ -154,6 +152,14 @@ class Row:
         return statistics.median(item.cer for item in self.prompts)
 
 
+def own_engine(lang: str, entry: Entry) -> str:
+    """The engine that spoke the prompt's own language (words marked in French had the French voice)."""
+    for span in entry.voice.get("spans", ()):
+        if span.get("lang") == lang:
+            return str(span.get("engine", entry.engine))
+    return entry.engine
+
+
 def listen(catalog: Catalog, manifest: Manifest, build_dir: Path, recogniser: Recogniser,
            languages: Sequence[str], count: int, label: str | None = None) -> list[Row]:
     """Transcribe the sampled prompts of each language that have a built file, grouped by engine."""
@@ -165,7 +171,7 @@ def listen(catalog: Catalog, manifest: Manifest, build_dir: Path, recogniser: Re
             if entry is None or not (build_dir / entry.file).is_file():
                 continue
             heard = recogniser.hear(build_dir / entry.file, lang)
-            grouped[label or entry.engine].append(Heard(key, entry.engine, entry.text, heard,
+            grouped[label or own_engine(lang, entry)].append(Heard(key, entry.engine, entry.text, heard,
                                                         wer(entry.text, heard, lang),
                                                         cer(entry.text, heard, lang)))
         rows += [Row(lang, engine, items) for engine, items in sorted(grouped.items())]
@@ -295,15 +301,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print the N prompts heard worst per row, with what was heard")
     args = parser.parse_args(argv)
 
-    app = Flask("listen")
-    config.configure(app, None)
-    audio_dir = Path(app.config["AUDIO_DIR"])
-    catalog = load_catalog(Path(app.config["CONTENT_DIR"]))
+    settings = config.load()
+    audio_dir = Path(settings["AUDIO_DIR"])
+    catalog = load_catalog(Path(settings["CONTENT_DIR"]))
     for lang in set(args.lang) - set(catalog.languages):
         parser.error(f"no content file for language '{lang}' (have: {', '.join(sorted(catalog.languages))})")
 
     def make_engines() -> dict[str, Any]:
-        return dict(standard_engines(audio_dir / RECORDED_DIR, app.config["AUDIO_AZURE_VOICES"]))
+        return dict(standard_engines(audio_dir / RECORDED_DIR, settings["AUDIO_AZURE_VOICES"]))
 
     unknown = set(args.engine) - set(make_engines())
     if unknown:

@@ -87,7 +87,7 @@ def test_an_unreachable_gtts_falls_back_offline_and_keeps_the_better_files(
     assert status == 0 and "auto: Google's TTS cannot be reached" in out and "offline build" in out
     assert len(google.calls) == calls_before + 1  # the probe alone
     entries = load(manifest_path(audio_dir)).languages["fr"]
-    assert entries["step.done"].engine == "espeak"
+    assert entries["step.done"].quality == "offline"  # French offline: Pico, else eSpeak
     assert {key: entries[key] for key in TEXTS} == online  # gTTS's files stay
 
 

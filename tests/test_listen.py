@@ -139,7 +139,8 @@ def test_an_unusable_engine_is_a_note(tmp_path: Path) -> None:
 
 
 def test_served_mode_reads_the_manifest_of_the_audio_folder(tmp_path: Path) -> None:
-    Builder(tmp_path, {"espeak": Espeak()}, {"en": ["espeak"]}, offline=True, jobs=1).build(
+    # French too: English prompts name the site in French, spoken by the French voice.
+    Builder(tmp_path, {"espeak": Espeak()}, {"en": ["espeak"], "fr": ["espeak"]}, offline=True, jobs=1).build(
         sampled(CATALOG, ["en"], 4), ["en"])
     built = load(manifest_path(tmp_path)).languages["en"]
     heard = {Path(entry.file).name: entry.text for entry in built.values()}

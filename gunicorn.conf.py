@@ -22,6 +22,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 accesslog = None  # the app logs each webhook itself, with phone numbers masked
+# gunicorn 27's control socket has one path per user: two instances on a machine would fight over it,
+# and nothing here uses it.
+control_socket_disable = True
 
 # Files touched on every request belong in memory: a write to a disk-backed file (a worker's heartbeat, the
 # metrics' memory-mapped files) may wait for the disk, and the worker with it; gunicorn's docs warn of this

@@ -137,12 +137,12 @@ def health(base: str) -> dict[str, object] | None:
         return None
 
 
-def wait_healthy(*bases: str, limit: float = 40) -> None:
+def wait_healthy(*bases: str, limit: float = 60) -> None:
     """Until every instance answers /healthz with 200 (a condition, polled)."""
     deadline = time.monotonic() + limit
     while any(health(base) is None for base in bases):
         if time.monotonic() > deadline:
-            raise SystemExit(f"not healthy within {limit:.0f} s: {bases}")
+            raise RuntimeError(f"not healthy within {limit:.0f} s: {bases}")
         time.sleep(0.1)
 
 
@@ -206,7 +206,8 @@ async def run(processes: Processes, paths: list[list[Request]], count: int) -> l
 
     await asyncio.sleep(8)
     begin("SIGKILL one, start again")
-    processes.running["one"].kill()
+    os.killpg(processes.running["one"].pid, signal.SIGKILL)  # the master and its workers: a machine gone
+    processes.running["one"].wait()
     await asyncio.sleep(2)
     processes.start_instance("one")
     await loop.run_in_executor(None, wait_healthy, processes.url("one"))
@@ -251,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
             phases = asyncio.run(asyncio.wait_for(run(processes, paths, args.callers), LIMIT))
             versions = {name: (health(processes.url(name)) or {}).get("audio_version")
                         for name in ("one", "two")}
+        except (RuntimeError, TimeoutError) as error:
+            for log in sorted(Path(scratch).glob("*.log")):
+                print(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
+            raise SystemExit(f"chaos run stopped: {error}") from error
         finally:
             processes.stop_all()
             api.shutdown()

@@ -117,19 +117,27 @@ redis-server: setup
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 test: redis-server
 
-.PHONY: run-sms
+.PHONY: run-sms run-callback
 FAKE_TWILIO_PORT ?= 8099
 LOCAL_SID ?= AC00000000000000000000000000000000
-# `make run` with "receive this by text message" on, sending to a fake Twilio API that prints each text.
-# One worker process: without REDIS_URL the SMS limits live in the process's memory.
+# `make run` with "receive this by text message" on (run-callback: the missed-call callback too), talking
+# to a local stand-in for Twilio's API that prints each text and each call it is asked to place.
+# One worker process: without REDIS_URL the limits live in the process's memory.
 # Rehearse a refusal with: make run-sms FAKE_TWILIO_ARGS="--fail 500"
-run-sms: setup audio
-	@echo "The line answers on http://127.0.0.1:$(PORT)/voice with SMS on — call it with: make phone"
+run-sms run-callback: setup audio-auto
+	@echo "The line answers on http://127.0.0.1:$(PORT)/voice — call it with: make phone"
 	$(BIN)/python scripts/fake_twilio.py --port $(FAKE_TWILIO_PORT) --account-sid $(LOCAL_SID) \
 		--auth-token $(LOCAL_TOKEN) $(FAKE_TWILIO_ARGS) & fake=$$!; trap 'kill $$fake' EXIT INT TERM; \
 	TWILIO_ACCOUNT_SID=$(LOCAL_SID) TWILIO_AUTH_TOKEN=$(LOCAL_TOKEN) WEB_CONCURRENCY=1 IVR_SMS_ENABLED=true \
+		IVR_CALLBACK_ENABLED=$(if $(filter run-callback,$@),true,false) \
 		IVR_TWILIO_API_BASE_URL=http://127.0.0.1:$(FAKE_TWILIO_PORT) \
 		$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) 'ivr:create_app()'
+
+.PHONY: callback-burst
+# 200 rings from 50 numbers against the missed-call callback and the local stand-in for Twilio's API:
+# how many callbacks the limits let through (scripts/callback_burst.py).
+callback-burst: setup
+	$(BIN)/python -m scripts.callback_burst $(BURST_ARGS)
 
 .PHONY: chaos haproxy
 # Two instances behind haproxy (deploy/haproxy.cfg) with Redis; kills, stops and hangs them under load and

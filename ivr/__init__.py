@@ -14,7 +14,9 @@ from .actions import check_actions
 from .audio import serving as audio
 from .audio.index import LiveIndex
 from .cache import AnswerCache
+from .callback import Callbacks, Limits
 from .content import MENU_FILE, load_catalog
+from .hours import Schedule
 from .line import Line, callable_languages
 from .metrics import Metrics
 from .returning import Returning
@@ -60,7 +62,7 @@ def build_line(settings: Config) -> Line:
     texts = sms.from_config(settings, catalog, shared, hash_key)
     returning = (Returning(shared, hash_key, float(settings["REMEMBER_DAYS"]), tree, codes)
                  if settings["REMEMBER_CALLERS"] and tree.resume else None)
-    actions = {"transfer"} if settings["TRANSFERS_ENABLED"] else set()
+    actions = {"transfer", "retry"} if settings["TRANSFERS_ENABLED"] else set()
     actions |= {"sms"} if texts else set()
     actions |= {"resume"} if returning else set()
     fallback = [lang for lang in settings["FALLBACK_LANGUAGES"] if lang in catalog.languages]
@@ -74,7 +76,24 @@ def build_line(settings: Config) -> Line:
         fallback=tuple(fallback or [catalog.reference.code]),
         ccc_number=str(settings["CCC_NUMBER"]),
         gather_timeout=int(settings["GATHER_TIMEOUT"]),
+        transfer_timeout=int(settings["TRANSFER_TIMEOUT"]),
+        hours=Schedule.parse(str(settings["CCC_HOURS"])) if settings["CCC_HOURS"] else None,
         audio_base_url=base_url.rstrip("/") + "/" if base_url else None,
         sms=texts,
         returning=returning,
+        callbacks=callbacks_from(settings, shared, hash_key),
     )
+
+
+def callbacks_from(settings: Config, shared: store.Store, hash_key: bytes) -> Callbacks | None:
+    """The missed-call callback, when switched on; it needs the account that places the calls."""
+    if not settings["CALLBACK_ENABLED"]:
+        return None
+    sid, token = settings["TWILIO_ACCOUNT_SID"], settings["TWILIO_AUTH_TOKEN"]
+    if not sid or not token:
+        raise sms.SmsConfigError("CALLBACK_ENABLED needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
+    limits = Limits(int(settings["CALLBACK_DAILY_LIMIT"]), int(settings["CALLBACK_IN_FLIGHT"]))
+    prefixes = sms.allowed_prefixes(settings["SMS_ALLOWED_PREFIXES"])
+    return Callbacks(shared, hash_key, prefixes, limits, str(sid), str(token),
+                     float(settings["CALLBACK_TIMEOUT"]), settings["TWILIO_API_BASE_URL"],
+                     settings["CALLBACK_FROM"] or None, bool(settings["CALLBACK_MACHINE_DETECTION"]))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import answers
+from . import answers, hours, metrics
 from .caller import Call
 from .content import ContentError, Tree
 from .line import Line
@@ -23,8 +23,12 @@ class Action:
 
 
 def transfer(turn: Turn, state: State) -> str:
-    """Put the caller through to the CCC."""
-    return answers.transfer(turn.line, turn.speaker, state.lang)
+    """Put the caller through to the CCC, or, outside its hours, say so and offer what else there is."""
+    line = turn.line
+    if line.hours is not None and not line.hours.is_open(hours.paris_now()):
+        metrics.transfer_ended(state.lang, "closed")
+        return turn.show(state.at(line.tree.unanswered or line.tree.help), result="transfer.closed")
+    return answers.transfer(line, turn.speaker, turn.links, state.lang)
 
 
 def text_message(turn: Turn, state: State) -> str:
@@ -44,12 +48,18 @@ def _always(line: Line, call: Call) -> bool:
     return True
 
 
+def _open_now(line: Line, call: Call) -> bool:
+    # Trying again outside the centre's hours would only say it is closed again.
+    return line.hours is None or line.hours.is_open(hours.paris_now())
+
+
 def _may_text(line: Line, call: Call) -> bool:
     return line.sms is not None and line.sms.offered(call)
 
 
 ACTIONS: dict[str, Action] = {
     "transfer": Action(offered=_always, run=transfer),
+    "retry": Action(offered=_open_now, run=transfer),
     "sms": Action(offered=_may_text, run=text_message),
     "resume": Action(offered=_always, run=resume),
 }

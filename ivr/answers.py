@@ -24,6 +24,10 @@ class Links:
     voice: str  # the new-call webhook's path, e.g. "/voice" (Twilio resolves it against the call's URL)
     audio: str  # absolute base URL of the built files, ending in "/"
 
+    def dialled(self, lang: str) -> str:
+        """The webhook told how a transfer to the CCC ended."""
+        return f"{self.voice}/{lang}/dialled"
+
     def state(self, state: State) -> str:
         """The webhook that takes the next key in a state."""
         query = state.query()
@@ -51,6 +55,8 @@ def node(line: Line, speaker: Speaker, links: Links, state: State, *, notice: st
     response = VoiceResponse()
     if current.kind == "languages":
         gather = _gather(response, line, links.state(state))
+        if greeting:
+            speaker.add(gather, line.fallback[0], greeting)
         _languages(line, speaker, gather, state, notice, actions, opening)
         response.redirect(links.state(state))  # no key: Twilio falls through to here and we count it
         return str(response)
@@ -121,12 +127,24 @@ def _languages(line: Line, speaker: Speaker, gather: Gather, state: State, notic
         speaker.add_all(gather, option.lang or state.lang, [option.label, f"press.{number}"])
 
 
-def transfer(line: Line, speaker: Speaker, lang: str) -> str:
-    """Connect the caller to the CCC; if that call ends, say the number once more."""
+def transfer(line: Line, speaker: Speaker, links: Links, lang: str) -> str:
+    """Connect the caller to the CCC; Twilio tells the dial's outcome to `links.dialled(lang)`."""
     response = VoiceResponse()
     speaker.add(response, lang, "transfer.connecting")
-    response.dial(line.ccc_number)
-    speaker.add(response, lang, "transfer.ended")
+    response.dial(line.ccc_number, action=links.dialled(lang), method="POST", timeout=line.transfer_timeout)
+    return str(response)
+
+
+def reject() -> str:
+    """Refuse a ring as busy: Twilio does not bill a call it never picked up."""
+    response = VoiceResponse()
+    response.reject(reason="busy")
+    return str(response)
+
+
+def hang_up() -> str:
+    """End the call without a word."""
+    response = VoiceResponse()
     response.hangup()
     return str(response)
 

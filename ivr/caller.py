@@ -14,16 +14,21 @@ WITHHELD = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+862
 
 @dataclass(frozen=True)
 class Call:
-    """What Twilio's webhook tells about a call: its id, who calls, and the number they dialled."""
+    """What Twilio's webhook tells about a call: its id, the person on it, and the line's own number."""
 
     sid: str
     caller: str
     line_number: str
+    direction: str = "inbound"
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Call:
-        """Read the call from a webhook's form."""
-        return cls(form.get("CallSid", "")[:64], form.get("From", "")[:32], form.get("To", "")[:32])
+        """Read the call from a webhook's form; on a call the line placed, the person is the one called."""
+        direction = form.get("Direction", "inbound")[:20]
+        person, line = form.get("From", "")[:32], form.get("To", "")[:32]
+        if direction.startswith("outbound"):
+            person, line = line, person
+        return cls(form.get("CallSid", "")[:64], person, line, direction)
 
     @property
     def shown_number(self) -> str | None:

@@ -6,10 +6,11 @@ import functools
 
 from flask import Blueprint, Response, abort, current_app, g, request
 
-from . import metrics
+from . import answers, metrics
 from .actions import ACTIONS, available
 from .answers import Links
 from .cache import AnswerCache
+from .callback import Links as CallbackLinks
 from .caller import Call
 from .errors import apologise
 from .line import Line, current_line
@@ -31,19 +32,57 @@ def twiml(text: str) -> Response:
 @bp.post("")
 @twilio_only
 def incoming() -> Response:
-    """Welcome a new call: ask which language to use, or greet a returning caller in theirs."""
+    """A ring: called back at the line's cost when it may be, else welcomed (a returning caller in theirs)."""
     line = current_line()
+    call = Call.from_form(request.form)
+    if line.callbacks is not None:
+        if line.callbacks.place(call, CallbackLinks(f"{request.url_root}voice/callback",
+                                                    f"{request.url_root}twilio/status")):
+            metrics.callback("placed")
+            return twiml(answers.reject())  # not picked up, so not billed to the caller
+        metrics.callback("answered")
     metrics.call_started()
-    place = line.returning.recall(Call.from_form(request.form)) if line.returning else None
+    return twiml(welcome(line, call))
+
+
+@bp.post("/callback")
+@twilio_only
+def callback() -> Response:
+    """The line calling a caller back: say who calls, then the usual way in."""
+    line = current_line()
+    if request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
+        return twiml(answers.hang_up())  # voicemail: nobody to explain anything to
+    metrics.call_started()
+    return twiml(welcome(line, Call.from_form(request.form), greeting="callback.intro"))
+
+
+def welcome(line: Line, call: Call, greeting: str | None = None) -> str:
+    """A call's first answer: the choice of language, or a returning caller's way back in their language."""
+    place = line.returning.recall(call) if line.returning else None
     if place is None:
         turn = read_turn(line, State(line.fallback[0], line.tree.entry))
-        return twiml(turn.show(turn.state, opening=True))
+        return turn.show(turn.state, opening=True, greeting=greeting)
     if place.node and line.tree.resume:
         turn = read_turn(line, State(place.lang, line.tree.resume, origin=place.origin))
-        return twiml(turn.show(turn.state))
+        return turn.show(turn.state, greeting=greeting)
     # Straight to the main menu in their language, told once how to choose another.
     turn = read_turn(line, State(place.lang, line.tree.start))
-    return twiml(turn.show(turn.state, greeting="resume.language"))
+    return turn.show(turn.state, greeting=greeting or "resume.language")
+
+
+@bp.post("/<lang>/dialled")
+@twilio_only
+def dialled(lang: str) -> Response:
+    """A transfer to the CCC has ended: goodbye if it connected, else what else the caller can do."""
+    line = current_line()
+    if lang not in line.catalog.languages:
+        abort(404)
+    outcome = request.form.get("DialCallStatus", "")
+    metrics.transfer_ended(lang, outcome)
+    turn = read_turn(line, State(lang, line.tree.unanswered or line.tree.help))
+    if outcome in ("completed", "answered"):
+        return twiml(turn.farewell((lang,), "transfer.ended"))
+    return twiml(turn.show(turn.state))
 
 
 @bp.post("/<lang>/<node>")

@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_HOPS": 1,
     "CCC_NUMBER": "+33806001620",
     "TRANSFERS_ENABLED": True,
+    "TRANSFER_TIMEOUT": 30,  # seconds the CCC's phone rings before the caller is told it did not answer
+    # When the CCC answers, in Paris time, e.g. "mon-fri 09:00-18:00" (ivr/hours.py); unset: always. Outside
+    # them the line does not dial; say the hours in each language's `transfer.closed` when you set them.
+    "CCC_HOURS": None,
     "CONTENT_DIR": str(CONTENT_DIR),
     "AUDIO_DIR": str(ROOT / "audio"),
     # Where Twilio fetches the built audio: None serves it from this app at /audio/; a CDN or bucket URL
@@ -67,6 +71,15 @@ DEFAULTS: dict[str, Any] = {
     "SMS_TIMEOUT": 5.0,  # seconds in all the call waits for Twilio's API to accept a text
     "SMS_IN_FLIGHT": 2,  # texts under way at once per worker process; one more is refused at once
     "FICHE_URL": FICHE_URL,
+    # Missed-call callback (docs/deploying.md): the line rejects a ring, unbilled, and calls the number back
+    # at its own cost. Only shown numbers with SMS_ALLOWED_PREFIXES; these many a day per number, this many
+    # under way for the whole line; the REST request waits this many seconds in all.
+    "CALLBACK_ENABLED": False,
+    "CALLBACK_DAILY_LIMIT": 3,
+    "CALLBACK_IN_FLIGHT": 10,
+    "CALLBACK_TIMEOUT": 3.0,
+    "CALLBACK_FROM": None,  # the number the callback comes from; by default the number the caller dialled
+    "CALLBACK_MACHINE_DETECTION": False,  # Twilio's answering-machine detection: no talking to voicemail
     "TWILIO_API_BASE_URL": None,  # a local fake of Twilio's API (scripts/fake_twilio.py); None: Twilio's
     # Redis shared by every instance (SMS counts, returning callers); unset, each process keeps its own.
     "REDIS_URL": None,

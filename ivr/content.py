@@ -42,6 +42,8 @@ SYSTEM_KEYS = (
     "error.apology",
     "transfer.connecting",
     "transfer.ended",
+    "transfer.closed",
+    "callback.intro",
     "sms.sent",
     "sms.failed",
     "sms.body",
@@ -168,6 +170,7 @@ class Tree:
     help: str
     nodes: dict[str, Node]
     resume: str | None = None  # a returning caller's first menu: continue where the last call ended
+    unanswered: str | None = None  # after a transfer that did not connect, or outside the CCC's hours
 
     def with_languages(self, codes: list[str] | tuple[str, ...]) -> Tree:
         """The tree whose language menu offers these languages, in this order."""
@@ -241,8 +244,9 @@ def _load_tree(path: Path) -> Tree:
         help=_require(data, "help", str, path),
         nodes=nodes,
         resume=data.get("resume"),
+        unanswered=data.get("unanswered"),
     )
-    for key in ("entry", "start", "help", "resume"):
+    for key in ("entry", "start", "help", "resume", "unanswered"):
         if getattr(tree, key) is not None and getattr(tree, key) not in nodes:
             raise ContentError(path, key, f"points to unknown node '{getattr(tree, key)}'")
     if nodes[tree.entry].kind != "languages":
@@ -295,6 +299,8 @@ def _with_parents(path: Path, tree: Tree) -> Tree:
                 parents.setdefault(target, node.name)
     if tree.resume:
         parents[tree.resume] = tree.entry  # '*' on the returning caller's menu: choose another language
+    if tree.unanswered:
+        parents[tree.unanswered] = tree.help  # a transfer is asked for from help
     for name in tree.nodes:
         if name not in (tree.entry, tree.start, tree.help) and name not in parents:
             raise ContentError(path, f"nodes.{name}", "no menu leads to this node")

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from flask import current_app
 
 from .audio.index import LiveIndex
+from .callback import Callbacks
 from .content import Catalog, Language, Tree
+from .hours import Schedule
 from .returning import Returning
 from .sms import TextMessages
 from .voice import AudioFiles, Voice
@@ -26,9 +28,12 @@ class Line:
     fallback: tuple[str, ...]  # languages spoken before the caller chose one
     ccc_number: str
     gather_timeout: int
+    transfer_timeout: int = 30  # seconds the CCC rings before the caller hears it did not answer
+    hours: Schedule | None = None  # when the CCC answers; None: always
     audio_base_url: str | None = None  # a CDN or bucket holding the build; None: this app's /audio/
     sms: TextMessages | None = None  # the "receive this by text message" option, when switched on
     returning: Returning | None = None  # recognises returning callers, when switched on
+    callbacks: Callbacks | None = None  # calls ringing numbers back at the line's cost, when switched on
 
 
 def callable_languages(catalog: Catalog, voice: Voice, files: AudioFiles) -> tuple[Language, ...]:

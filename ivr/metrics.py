@@ -15,6 +15,9 @@ from .navigation import Act, Move, Show, State
 # Twilio's final CallStatus values; anything else is counted as "other" so labels stay few.
 OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 ERROR_KINDS = ("exception", "http_5xx")
+# How a transfer ended: Twilio's DialCallStatus values, and "closed" for a request outside the CCC's hours.
+TRANSFER_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled", "closed")
+CALLBACK_OUTCOMES = ("placed", "answered")  # a callback placed (the ring rejected), or the ring answered
 WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "ops.status", "ops.fallback")
 # Webhooks answer in milliseconds; the top buckets show a request nearing Twilio's 15 s limit.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
@@ -50,6 +53,10 @@ class Metrics:
                                   buckets=DURATION_BUCKETS, registry=registry)
         self.fallbacks = Counter("ivr_fallback_answers", "Times Twilio fell back to the fallback URL.",
                                  registry=registry)
+        self.transfer_outcomes = Counter("ivr_transfer_outcomes", "How transfers to the CCC ended.",
+                                         ["outcome"], registry=registry)
+        self.callbacks = Counter("ivr_callbacks", "Rings answered with a callback, or answered as usual.",
+                                 ["outcome"], registry=registry)
         # Series that exist from the start read as 0 on a dashboard instead of "no data"; creating them
         # now also opens this worker's metric files before anything could remove their folder.
         for endpoint in WEBHOOK_ENDPOINTS:
@@ -61,6 +68,10 @@ class Metrics:
             self.ended.labels(name)
         for kind in ERROR_KINDS:
             self.errors.labels(kind)
+        for outcome in TRANSFER_OUTCOMES:
+            self.transfer_outcomes.labels(outcome)
+        for outcome in CALLBACK_OUTCOMES:
+            self.callbacks.labels(outcome)
 
     def exposition(self) -> bytes:
         """The text Prometheus scrapes: this process's registry, or the sum of every worker's files."""
@@ -91,7 +102,7 @@ def fault(error: Exception) -> None:
 def moved(tree: Tree, here: State, move: Move, digits: str) -> None:
     """Count what a key press did: a language chosen, a menu option, help reached, a transfer."""
     metrics = current_metrics()
-    if isinstance(move, Act) and move.action == "transfer":
+    if isinstance(move, Act) and move.action in ("transfer", "retry"):
         metrics.transfers.labels(here.lang).inc()
     chosen = isinstance(move, Show) and move.notice is None
     if isinstance(move, Show) and chosen:
@@ -104,3 +115,13 @@ def moved(tree: Tree, here: State, move: Move, digits: str) -> None:
             metrics.choices.labels(here.node, move.action).inc()
         elif isinstance(move, Show) and chosen:
             metrics.choices.labels(here.node, move.state.node).inc()
+
+
+def transfer_ended(lang: str, outcome: str) -> None:
+    """Count how a transfer to the CCC ended (unknown outcomes count as failed)."""
+    current_metrics().transfer_outcomes.labels(outcome if outcome in TRANSFER_OUTCOMES else "failed").inc()
+
+
+def callback(outcome: str) -> None:
+    """Count a ring that was called back, or answered as usual while callbacks are on."""
+    current_metrics().callbacks.labels(outcome).inc()

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import answers
+from .caller import Call
 from .line import Line, current_line
 from .metrics import OUTCOMES, current_metrics
 from .security import twilio_only
@@ -60,6 +61,9 @@ def metrics() -> Response:
 def status() -> Response:
     """Twilio's status callback: record how the call ended and how long it lasted."""
     counters = current_metrics()
+    line = current_line()
+    if line.callbacks is not None:
+        line.callbacks.ended(Call.from_form(request.form))  # a callback over: its number may have another
     outcome = request.form.get("CallStatus", "")
     counters.ended.labels(outcome if outcome in OUTCOMES else "other").inc()
     duration = request.form.get("CallDuration", "")

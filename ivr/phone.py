@@ -94,6 +94,7 @@ class Phone:
     auth_token: str
     caller: str = "+33612345678"
     line_number: str = "+33100000000"
+    direction: str = "inbound"  # "outbound-api": the line called out (a callback); From is then the line
     describe: Callable[[str], str | None] = lambda url: None
     call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
     account_sid: str = "AC" + "0" * 32
@@ -117,10 +118,11 @@ class Phone:
         digits = keys[: gather.num_digits]
         return self._turn(lambda: self._fetch(gather.action, {"Digits": digits}))
 
-    def press_at(self, url: str, keys: str) -> list[Heard]:
-        """Press keys as if the <Gather> of any webhook URL had taken them (tools that visit one place)."""
+    def press_at(self, url: str, keys: str, form: dict[str, str] | None = None) -> list[Heard]:
+        """Post to any webhook URL as Twilio would, with keys and other fields (tools, tests)."""
         self.pending = None
-        return self._turn(lambda: self._fetch(url, {"Digits": keys}))
+        fields = {**({"Digits": keys} if keys else {}), **(form or {})}
+        return self._turn(lambda: self._fetch(url, fields))
 
     def _turn(self, step: Callable[[], None]) -> list[Heard]:
         start = len(self.heard)
@@ -134,7 +136,7 @@ class Phone:
             "From": self.caller,
             "To": self.line_number,
             "CallStatus": "in-progress" if self.requests else "ringing",
-            "Direction": "inbound",
+            "Direction": self.direction,
             "ApiVersion": "2010-04-01",
             **extra,
         }
@@ -174,7 +176,11 @@ class Phone:
                     self._fetch(after, {"DialCallStatus": "completed"})
                     return
                 continue
-            if verb.tag in ("Hangup", "Reject"):
+            if verb.tag == "Reject":  # not picked up: a callback follows, when the line placed one
+                self.heard.append(Heard("reject", verb.get("reason", "")))
+                self.ended = True
+                return
+            if verb.tag == "Hangup":
                 break
             self._hear(verb, base)
         self.heard.append(Heard("hangup", ""))
@@ -204,6 +210,8 @@ def show(heard: list[Heard]) -> None:
             print(f"  (pause {item.text} s)")
         elif item.verb == "dial":
             print(f"  DIAL {item.text}   (the call is transferred)")
+        elif item.verb == "reject":
+            print(f"  [the line does not pick up ({item.text}): it calls you back, free of charge]")
         else:
             print("  [the line hangs up]")
 
@@ -222,6 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     phone = Phone(HttpTransport(), args.url, args.token, caller=args.caller, describe=describer())
     try:
         show(phone.dial())
+        if phone.heard and phone.heard[-1].verb == "reject":
+            # Twilio would now call back; here the phone plays its part and answers the line's call.
+            print("  (the callback rings: answering it)")
+            phone = Phone(HttpTransport(), args.url.rstrip("/") + "/callback", args.token,
+                          caller=phone.line_number, line_number=args.caller, direction="outbound-api",
+                          describe=describer())
+            show(phone.dial())
         while not phone.ended:
             try:
                 keys = input("Keys (0-9, *, #; Enter alone = press nothing) > ").strip()

@@ -8,17 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
-
-from .bounded import Bounded, Busy, TooSlow
+from .bounded import Bounded
 from .caller import E164, Call, is_shown_number
 from .content import Catalog
 from .privacy import mask_number
 from .sms_limits import Limiter
 from .sms_text import FICHE_URL, sms_message
 from .store import Store
+from .twilio_api import attempt, rest_client
 
 log = logging.getLogger("ivr.sms")
 
@@ -46,34 +43,19 @@ class Policy:
 
 
 class Sender:
-    """Twilio's Messages API through its own client, waiting `timeout` seconds in all at most."""
+    """Twilio's Messages API, waiting `timeout` seconds in all at most, a few texts at a time."""
 
     def __init__(self, account_sid: str, auth_token: str, timeout: float,
                  base_url: str | None = None, in_flight: int = 2) -> None:
         # The client's timeout ends a hung exchange's thread; `bounded` is how long the caller waits.
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        self.client = rest_client(account_sid, auth_token, timeout, base_url)
         self.bounded = Bounded("sms", timeout, in_flight)
-        if base_url:
-            # A local fake of Twilio's API (tests, demos): the client builds every Messages URL from this.
-            self.client.api.base_url = base_url.rstrip("/")
 
     def send(self, to: str, sender: str, body: str) -> bool:
         """Send one text; True only when Twilio accepted it, and never an exception."""
-        try:
-            message = self.bounded.run(lambda: self.client.messages.create(to=to, from_=sender, body=body))
-        except Busy:
-            log.warning("sms to %s not tried: too many texts under way in this process", mask_number(to))
-            return False
-        except TooSlow:
-            log.warning("sms to %s: no answer from Twilio in time", mask_number(to))
-            return False
-        except TwilioRestException as error:
-            # Twilio's message text may quote the number, so only its status and code are logged.
-            log.warning("sms to %s refused: HTTP %s, Twilio error %s",
-                        mask_number(to), error.status, error.code)
-            return False
-        except Exception as error:  # a timeout, or any other fault of the API, must not end the call
-            log.warning("sms to %s failed: %s", mask_number(to), type(error).__name__)
+        message = attempt(self.bounded, log, "sms", to,
+                          lambda: self.client.messages.create(to=to, from_=sender, body=body))
+        if message is None:
             return False
         if message.status == "failed":
             log.warning("sms to %s failed at once (%s)", mask_number(to), message.sid)
@@ -129,12 +111,12 @@ def from_config(config: Mapping[str, Any], catalog: Catalog, store: Store,
         raise SmsConfigError("FICHE_URL must contain {lang}, where the fiche's language code goes.")
     sender = Sender(str(sid), str(token), timeout, config["TWILIO_API_BASE_URL"],
                     int(config.get("SMS_IN_FLIGHT", 2)))
-    policy = Policy(_prefixes(config["SMS_ALLOWED_PREFIXES"]), str(config["SMS_FROM"] or "") or None)
+    policy = Policy(allowed_prefixes(config["SMS_ALLOWED_PREFIXES"]), str(config["SMS_FROM"] or "") or None)
     return TextMessages(policy, Limiter(store, hash_key, limit), sender, catalog, fiche_url)
 
 
-def _prefixes(raw: Any) -> tuple[str, ...]:
-    """Allowed prefixes from a list, or from a comma-separated string as an environment variable gives it."""
+def allowed_prefixes(raw: Any) -> tuple[str, ...]:
+    """Prefixes allowed texts and callbacks: a list, or a comma-separated string (from the environment)."""
     items = raw.split(",") if isinstance(raw, str) else list(raw or [])
     prefixes = tuple(str(item).strip() for item in items if str(item).strip())
     if not prefixes or not all(re.fullmatch(r"\+\d{1,6}", prefix) for prefix in prefixes):

@@ -45,8 +45,11 @@ class Store(Protocol):
     def incr(self, key: str, ttl: float) -> int:
         """Add one to a count (kept `ttl` seconds from its first count) and return it."""
 
-    def delete(self, key: str) -> None:
-        """Forget the key."""
+    def decr(self, key: str) -> int:
+        """Take one from a count, never below zero, and return it."""
+
+    def delete(self, key: str) -> bool:
+        """Forget the key; whether it was there."""
 
 
 class MemoryStore:
@@ -100,10 +103,24 @@ class MemoryStore:
             self._store(key, str(count), expiry, now)
             return count
 
-    def delete(self, key: str) -> None:
-        """Forget the key."""
+    def decr(self, key: str) -> int:
+        """Take one from a count, never below zero."""
         with self._lock:
+            now = self._clock()
+            current = self._live(key, now)
+            if current is None:
+                return 0
+            count = max(int(current) - 1, 0)
+            self._values[key] = (str(count), self._values[key][1])
+            return count
+
+    def delete(self, key: str) -> bool:
+        """Forget the key; whether it was there."""
+        with self._lock:
+            now = self._clock()
+            was = self._live(key, now) is not None
             self._values.pop(key, None)
+            return was
 
 
 class Breaker:
@@ -195,9 +212,15 @@ class RedisStore:
 
         return self._run(count)
 
-    def delete(self, key: str) -> None:
-        """Forget the key."""
-        self._run(lambda: self.client.delete(key))
+    def decr(self, key: str) -> int:
+        """Take one from a count, never below zero (a count that expired meanwhile stays gone)."""
+        script = "local n = redis.call('GET', KEYS[1]) if not n or tonumber(n) <= 0 then return 0 end " \
+                 "return redis.call('DECR', KEYS[1])"
+        return int(self._run(lambda: self.client.eval(script, 1, key)))
+
+    def delete(self, key: str) -> bool:
+        """Forget the key; whether it was there."""
+        return bool(self._run(lambda: self.client.delete(key)))
 
 
 class StoreConfigError(RuntimeError):

@@ -1,4 +1,5 @@
-"""A fake of Twilio's Messages API on 127.0.0.1: checks requests as Twilio would, prints the texts it gets."""
+"""A stand-in for Twilio's Messages and Calls APIs on 127.0.0.1: checks requests as Twilio would, prints
+the texts it gets and the calls it is asked to place (it places none)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ from ivr.privacy import mask_number
 from ivr.sms_text import sms_segments
 
 E164 = re.compile(r"\+[1-9]\d{6,14}")
-MESSAGES_PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json")
+RESOURCE_PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\.json")
 
 
 class FakeTwilio(ThreadingHTTPServer):
-    """Accepts POST /2010-04-01/Accounts/<sid>/Messages.json from one account, like Twilio."""
+    """Accepts POST /2010-04-01/Accounts/<sid>/Messages.json and Calls.json from one account, like Twilio."""
 
     daemon_threads = True
 
@@ -35,6 +36,7 @@ class FakeTwilio(ThreadingHTTPServer):
         self.auth_token = auth_token
         self.show = show
         self.messages: list[dict[str, str]] = []  # every message accepted, as Twilio echoes it back
+        self.calls: list[dict[str, str]] = []  # every call it was asked to place, with its URLs
         self.fail_with: int | None = None  # answer every request with this HTTP error, to rehearse a failure
         self.hold: threading.Event | None = None  # when set, every answer waits for it: a hung API
         self.received = 0  # requests that reached the handler, answered or not
@@ -58,8 +60,8 @@ class Handler(BaseHTTPRequestHandler):
     server: FakeTwilio
 
     def do_POST(self) -> None:  # the name http.server calls
-        """Check the account, the credentials and the fields, then accept the message."""
-        match = MESSAGES_PATH.fullmatch(urllib.parse.urlsplit(self.path).path)
+        """Check the account, the credentials and the fields, then accept the message or the call."""
+        match = RESOURCE_PATH.fullmatch(urllib.parse.urlsplit(self.path).path)
         if not match or match.group(1) != self.server.account_sid:
             return self._error(404, 20404, "The requested resource was not found")
         if not self._authorised():
@@ -73,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         fields = urllib.parse.parse_qs(self.rfile.read(length).decode())
         form = {key: values[0] for key, values in fields.items()}
+        if match.group(2) == "Calls":
+            return self._call(form)
         to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
         if not E164.fullmatch(to):
             return self._error(400, 21211, "The 'To' number is not a valid phone number.")
@@ -90,6 +94,27 @@ class Handler(BaseHTTPRequestHandler):
             self.server.messages.append(message)
         self.server.show(message)
         self._send(201, message)
+
+    def _call(self, form: dict[str, str]) -> None:
+        """Accept a call to place, as Twilio's Calls API does: the numbers, and where to ask what to say."""
+        to, sender, url = form.get("To", ""), form.get("From", ""), form.get("Url", "")
+        if not E164.fullmatch(to):
+            return self._error(400, 21211, "The 'To' number is not a valid phone number.")
+        if not E164.fullmatch(sender):
+            return self._error(400, 21212, "The 'From' number is not a valid phone number.")
+        if not url.startswith(("http://", "https://")):
+            return self._error(400, 21205, "Url is not a valid URL.")
+        call = {
+            "sid": "CA" + secrets.token_hex(16), "account_sid": self.server.account_sid, "to": to,
+            "from": sender, "status": "queued", "direction": "outbound-api", "api_version": "2010-04-01",
+            "url": url, "status_callback": form.get("StatusCallback", ""),
+            "machine_detection": form.get("MachineDetection", ""),
+        }
+        with self.server.lock:
+            self.server.calls.append(call)
+        self.server.show({**call, "body": f"(a call back, its first webhook: {url})", "encoding": "-",
+                          "num_segments": "-"})
+        self._send(201, call)
 
     def _authorised(self) -> bool:
         """HTTP basic auth with the account SID and its auth token, as the twilio client sends it."""
@@ -119,8 +144,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def show(message: dict[str, str]) -> None:
-    """Print a message as the caller's phone would receive it."""
-    print(f"\nSMS {message['sid']} to {mask_number(message['to'])} from {message['from']} "
+    """Print a message as the caller's phone would receive it (or a call the line asked for)."""
+    kind = "SMS" if message["sid"].startswith("SM") else "CALL"
+    print(f"\n{kind} {message['sid']} to {mask_number(message['to'])} from {message['from']} "
           f"({message['encoding']}, {message['num_segments']} segment(s)):\n{message['body']}\n", flush=True)
 
 

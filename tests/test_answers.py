@@ -44,9 +44,10 @@ def gather(action: str) -> str:
 
 def test_transfer_document(line: Line) -> None:
     speaker = Speaker(line.voice, NoAudio(), LINKS.audio)
-    assert transfer(line, speaker, "fr") == (
-        HEAD + say("transfer.connecting") + "<Dial>+33806001620</Dial>" + say("transfer.ended")
-        + "<Hangup /></Response>"
+    # Twilio asks the action URL how to go on once the dial ends, connected or not.
+    assert transfer(line, speaker, LINKS, "fr") == (
+        HEAD + say("transfer.connecting")
+        + '<Dial action="/voice/fr/dialled" method="POST" timeout="30">+33806001620</Dial></Response>'
     )
 
 

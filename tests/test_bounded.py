@@ -76,5 +76,5 @@ def test_a_hung_api_costs_the_call_the_deadline_and_no_more_than_two_sends_wait(
     for thread in waiting:
         thread.join()
     assert results == [False, False]
-    assert "no answer from Twilio in time" in caplog.text and "too many texts under way" in caplog.text
+    assert "no answer from Twilio in time" in caplog.text and "too many under way" in caplog.text
     assert "612345678" not in caplog.text

@@ -59,7 +59,7 @@ def ancestors(node: str) -> list[str]:
 def every_state() -> list[tuple[str, int]]:
     """Every (node, step) a caller can stand in."""
     return [(name, step) for name, node in TREE.nodes.items() for step in range(max(len(node.steps), 1))
-            if name not in (TREE.entry, TREE.resume)]  # reached from the main menu
+            if name not in (TREE.entry, TREE.resume, TREE.unanswered)]  # reached from the main menu
 
 
 @pytest.fixture

@@ -110,3 +110,27 @@ def test_a_slower_take_without_a_file_is_said_slower(line: Line) -> None:
     body = node(line, speaker, LINKS, State("fr", "password", step=1, told=3, again=2))
     slower = f'<prosody rate="80%">{FR.words("password.2")}</prosody>'
     assert f'<Say language="fr-FR" voice="Polly.Lea">{slower}</Say>' in body
+
+
+def test_french_words_in_another_language_keep_their_language_in_ssml(tmp_path: Path) -> None:
+    # Arabic's Polly voice takes SSML: one <Say>, the French label inside <lang>.
+    line = build_line(config.load({"AUDIO_DIR": str(tmp_path / "audio"), "TWILIO_AUTH_TOKEN": "t"}))
+    prompt = line.catalog.languages["ar"].prompts["create.2"]
+    assert len({span.lang for span in prompt.spans}) > 1
+    body = farewell(Speaker(line.voice, NoAudio(), LINKS.audio), ("ar",), "create.2")
+    french = next(span.text for span in prompt.spans if span.lang == "fr")
+    assert f'<lang xml:lang="fr-FR">{french}</lang>' in body and body.count("<Say") == 1
+
+
+def test_without_ssml_each_language_is_its_own_say(tmp_path: Path) -> None:
+    # A voice that takes no SSML (here a language given only a locale): one <Say> per span, each in its
+    # own language, French in French.
+    line = build_line(config.load({"AUDIO_DIR": str(tmp_path / "audio"), "TWILIO_AUTH_TOKEN": "t",
+                                   "SAY_VOICES": {"ti": {"language": "ti-ER"}}}))
+    prompt = line.catalog.languages["ti"].prompts["create.2"]
+    body = farewell(Speaker(line.voice, NoAudio(), LINKS.audio), ("ti",), "create.2")
+    expected = "".join(
+        f'<Say language="{"fr-FR" if span.lang == "fr" else "ti-ER"}"'
+        + (' voice="Polly.Lea"' if span.lang == "fr" else "") + f">{span.text.strip()}</Say>"
+        for span in prompt.spans)
+    assert body == HEAD + expected + "<Hangup /></Response>"

@@ -44,3 +44,17 @@ def sms_message(language: Language, fiche_url: str = FICHE_URL) -> str:
     link = fiche_url.replace("{lang}", language.code)
     return language.prompts[SMS_BODY].plain.replace("{link}", link)
 
+
+
+def main() -> None:
+    """Print each language's text message: characters, encoding and segments (python -m ivr.sms_text)."""
+    from .content import load_catalog
+
+    for language in load_catalog().ordered():
+        text = sms_message(language)
+        encoding, segments = sms_segments(text)
+        print(f"{language.code}  {len(text):>4} chars  {encoding:<6} {segments} segment(s)")
+
+
+if __name__ == "__main__":
+    main()

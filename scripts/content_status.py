@@ -10,7 +10,7 @@ from pathlib import Path
 from ivr import config
 from ivr.audio.builder import slow_takes
 from ivr.audio.index import ManifestIndex
-from ivr.audio.manifest import slow_key
+from ivr.audio.manifest import engines_used, slow_key
 from ivr.content import Catalog, Language, load_catalog, source_hash
 from ivr.line import callable_languages
 from ivr.sms_text import sms_message, sms_segments
@@ -33,7 +33,7 @@ def audio_summary(index: ManifestIndex, language: Language) -> tuple[int, Counte
     for key in language.spoken_keys():
         entry = index.manifest.get(language.code, key)
         if entry and entry.text == language.text(key) and index.file(language.code, key):
-            engines[entry.engine] += 1
+            engines[engines_used(entry.engine)] += 1
     return sum(engines.values()), engines
 
 

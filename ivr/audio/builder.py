@@ -24,7 +24,17 @@ from .batch import (
     spec_hash,
 )
 from .engines import HUMAN, Engine
-from .manifest import AUDIO_TYPES, BUILD_DIR, Entry, Manifest, load, manifest_path, save, slow_key
+from .manifest import (
+    AUDIO_TYPES,
+    BUILD_DIR,
+    Entry,
+    Manifest,
+    engines_used,
+    load,
+    manifest_path,
+    save,
+    slow_key,
+)
 from .media import Encoding
 
 # What Twilio plays every file as, so nothing is lost after us; scripts/bench_audio.py measured the MP3
@@ -169,7 +179,7 @@ class Builder:
         tally.problems.extend(outcome.problems)
         if outcome.entry is not None:
             manifest.languages[outcome.lang][outcome.key] = outcome.entry
-            tally.engines[outcome.entry.engine] += 1
+            tally.engines[engines_used(outcome.entry.engine)] += 1
 
     def plan(self, take: Take, old: Entry | None) -> Outcome | Task:
         """Walk the engines best first: keep an up-to-date file, or list the engines that may build it."""

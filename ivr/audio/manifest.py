@@ -82,6 +82,11 @@ class Manifest:
         return {**self._content(), "version": self.version}
 
 
+def engines_used(engine: str) -> str:
+    """A prompt's engines, each once, in order: "espeak+pico+espeak" (spans) reads "espeak+pico"."""
+    return "+".join(dict.fromkeys(engine.split("+")))
+
+
 def manifest_path(audio_dir: Path) -> Path:
     """Where the manifest of an audio folder lives."""
     return audio_dir / BUILD_DIR / MANIFEST_NAME

@@ -26,6 +26,7 @@ log = logging.getLogger("ivr.callback")
 DAY_TTL = 2 * 24 * 3600  # a day's count is keyed by its date, so it only has to outlive that date
 # How long one callback counts as under way if Twilio never says it ended (a lost status callback).
 IN_PROGRESS_TTL = 15 * 60
+IN_FLIGHT_KEY = "ivr:callback:in-flight"  # callbacks under way for the whole line
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class Callbacks:
             if int(self.store.get(day) or 0) >= self.limits.per_number_per_day:
                 self.store.delete(busy)
                 return False
-            if self.store.incr("ivr:callback:in-flight", IN_PROGRESS_TTL) > self.limits.in_flight:
+            # Renewed at each callback: the count only lapses once no callback began for a while.
+            if self.store.incr(IN_FLIGHT_KEY, IN_PROGRESS_TTL, renew=True) > self.limits.in_flight:
                 self._release(busy)
                 return False
         except StoreUnavailable:
@@ -117,4 +119,4 @@ class Callbacks:
 
     def _release(self, busy: str) -> None:
         if self.store.delete(busy):
-            self.store.decr("ivr:callback:in-flight")
+            self.store.decr(IN_FLIGHT_KEY)

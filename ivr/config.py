@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -102,7 +103,8 @@ UNPREFIXED = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "REDIS_URL")
 def load(overrides: Mapping[str, Any] | None = None) -> Config:
     """The settings: defaults, then the environment (IVR_* as JSON or text), then the overrides given."""
     settings = Config(str(ROOT))
-    settings.from_mapping(DEFAULTS)
+    # A copy: IVR_AUDIO_ENGINES__fr='[...]' edits a nested value in place, and DEFAULTS must stay as written.
+    settings.from_mapping(copy.deepcopy(DEFAULTS))
     settings.from_prefixed_env(prefix="IVR")
     for name in UNPREFIXED:
         if os.environ.get(name):

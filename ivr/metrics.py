@@ -18,7 +18,8 @@ ERROR_KINDS = ("exception", "http_5xx")
 # How a transfer ended: Twilio's DialCallStatus values, and "closed" for a request outside the CCC's hours.
 TRANSFER_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled", "closed")
 CALLBACK_OUTCOMES = ("placed", "answered")  # a callback placed (the ring rejected), or the ring answered
-WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "ops.status", "ops.fallback")
+WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "voice.callback", "voice.dialled", "ops.status",
+                     "ops.fallback")
 # Webhooks answer in milliseconds; the top buckets show a request nearing Twilio's 15 s limit.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 DURATION_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)

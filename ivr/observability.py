@@ -19,7 +19,7 @@ from .navigation import State
 from .privacy import mask_number
 
 WEBHOOKS = frozenset(metrics.WEBHOOK_ENDPOINTS)
-STATES = {"voice.incoming": "new", "ops.fallback": "fallback"}
+STATES = {"voice.incoming": "new", "voice.callback": "callback", "ops.fallback": "fallback"}
 log = logging.getLogger("ivr.requests")
 
 
@@ -127,7 +127,7 @@ class Observation:
 
     def where(self) -> str:
         """Where the caller was when this request came: new call, language menu, or language/node:step."""
-        if self.endpoint == "voice.step" and self.state is not None:
+        if self.endpoint in ("voice.step", "voice.dialled") and self.state is not None:
             return f"{self.state.lang}/{self.state.node}:{self.state.step}"
         if self.endpoint == "ops.status":
             return f"ended:{self.form.get('CallStatus', '-')[:20]}"

@@ -42,8 +42,8 @@ class Store(Protocol):
     def add(self, key: str, value: str, ttl: float) -> bool:
         """Set the value only if the key has none; whether it was set."""
 
-    def incr(self, key: str, ttl: float) -> int:
-        """Add one to a count (kept `ttl` seconds from its first count) and return it."""
+    def incr(self, key: str, ttl: float, renew: bool = False) -> int:
+        """Add one to a count and return it; it lives `ttl` seconds from its first count, or from now."""
 
     def decr(self, key: str) -> int:
         """Take one from a count, never below zero, and return it."""
@@ -93,13 +93,13 @@ class MemoryStore:
             self._store(key, value, now + ttl, now)
             return True
 
-    def incr(self, key: str, ttl: float) -> int:
+    def incr(self, key: str, ttl: float, renew: bool = False) -> int:
         """Add one to a count and return it."""
         with self._lock:
             now = self._clock()
             current = self._live(key, now)
             count = int(current) + 1 if current is not None else 1
-            expiry = self._values[key][1] if current is not None else now + ttl
+            expiry = self._values[key][1] if current is not None and not renew else now + ttl
             self._store(key, str(count), expiry, now)
             return count
 
@@ -200,14 +200,16 @@ class RedisStore:
         """Set the value only if the key has none (SET NX: one winner even across instances)."""
         return bool(self._run(lambda: self.client.set(key, value, px=int(ttl * 1000), nx=True)))
 
-    def incr(self, key: str, ttl: float) -> int:
-        """Add one to a count; the count's lifetime starts with its first count."""
+    def incr(self, key: str, ttl: float, renew: bool = False) -> int:
+        """Add one to a count; its lifetime starts with its first count, or again now (`renew`)."""
 
         def count() -> int:
             pipe = self.client.pipeline()
             pipe.set(key, 0, px=int(ttl * 1000), nx=True)  # INCR keeps the lifetime this gives
             pipe.incr(key)
-            _, value = pipe.execute()
+            if renew:
+                pipe.pexpire(key, int(ttl * 1000))
+            value = pipe.execute()[1]
             return int(value)
 
         return self._run(count)

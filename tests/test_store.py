@@ -177,3 +177,28 @@ def test_a_silent_socket_is_a_hung_redis_too(make_app: Callable[..., Flask],
         app = returning_app(make_app, f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
         heard = make_phone(app).dial()
     assert heard[0].text == app.extensions["ivr"].catalog.reference.words("welcome")
+
+
+def test_a_renewed_count_lives_from_its_last_count(store: Store) -> None:
+    if isinstance(store, RedisStore):
+        store.client.flushdb()
+        store.incr("flight", 30, renew=True)
+        store.client.pexpire("flight", 1000)  # as if it were about to lapse
+        store.incr("flight", 30, renew=True)
+        assert store.client.pttl("flight") > 20_000
+    else:
+        now = [0.0]
+        memory = MemoryStore(clock=lambda: now[0])
+        memory.incr("flight", 30, renew=True)
+        now[0] = 25.0
+        memory.incr("flight", 30, renew=True)
+        now[0] = 40.0
+        assert memory.get("flight") == "2"
+
+
+def test_settings_in_the_environment_leave_the_defaults_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ivr import config
+
+    monkeypatch.setenv("IVR_AUDIO_ENGINES__fr", '["espeak"]')
+    assert config.load()["AUDIO_ENGINES"]["fr"] == ["espeak"]
+    assert config.DEFAULTS["AUDIO_ENGINES"]["fr"] != ["espeak"]

@@ -106,7 +106,7 @@ audio-production: setup
 	$(BIN)/python scripts/build_audio.py --require gtts --require azure
 
 .PHONY: bench-audio
-# Prints the figures quoted in the README: encodings against 8 kHz µ-law, build times, seconds per language.
+# Prints the figures quoted in docs/audio.md: encodings against 8 kHz µ-law, build times, seconds per language.
 bench-audio: setup
 	$(BIN)/python scripts/bench_audio.py
 

@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     # Twilio <Say> voices per language, over those the content files name: {"fr": {"voice": "Polly.Mathieu"}}.
     # A language with neither a voice nor audio for every prompt is not offered to callers.
     "SAY_VOICES": {},
-    # "Receive this by text message" (README: Text messages). Off until a number that can send SMS is set up.
+    # "Receive this by text message" (docs/sms.md). Off until a number that can send SMS is set up.
     "SMS_ENABLED": False,
     "SMS_FROM": None,  # the sender; by default the number the caller dialled (the call's To)
     # SMS pumping: only numbers with these prefixes ever get a text, at most this many a day (UTC) each.

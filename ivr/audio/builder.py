@@ -38,7 +38,7 @@ from .manifest import (
 from .media import Encoding
 
 # What Twilio plays every file as, so nothing is lost after us; scripts/bench_audio.py measured the MP3
-# alternatives (half the size at best, and 18 dB or more of extra error): see the README's audio section.
+# alternatives (half the size at best, and 18 dB or more of extra error): see docs/audio.md.
 PHONE_ENCODING = Encoding(extension="wav", codec="pcm_mulaw", sample_rate=8000)
 BATCH = 16  # prompts per ffmpeg run
 # The slow take of a step, played after two repeats: 0.8 times the normal speed, 1.25 times as long.

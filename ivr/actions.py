@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import answers
+from . import answers, tracking
 from .caller import Call
 from .content import ContentError, Tree
 from .line import Line
@@ -31,6 +31,7 @@ def text_message(turn: Turn, state: State) -> str:
     """Text the caller the website and the CCC number, say whether it went, then offer the same keys."""
     sms = turn.line.sms
     sent = sms is not None and sms.send(turn.call, state.lang)
+    tracking.sms_result(state.lang, sent)
     after = replace(turn, actions=available(turn.line, turn.call))  # the option disappears once used
     return after.show(replace(state, silent=0, wrong=0), result="sms.sent" if sent else "sms.failed")
 

@@ -6,7 +6,7 @@ import functools
 
 from flask import Blueprint, Response, abort, current_app, g, request
 
-from . import metrics
+from . import metrics, tracking
 from .actions import ACTIONS, available
 from .answers import Links
 from .cache import AnswerCache
@@ -34,6 +34,7 @@ def incoming() -> Response:
     """Welcome a new call: ask which language to use, or greet a returning caller in theirs."""
     line = current_line()
     metrics.call_started()
+    tracking.call_answered()
     place = line.returning.recall(Call.from_form(request.form)) if line.returning else None
     if place is None:
         turn = read_turn(line, State(line.fallback[0], line.tree.entry))
@@ -66,6 +67,7 @@ def step(lang: str, node: str) -> Response:
     move = press(line.tree, turn.state, turn.digits, turn.actions)
     metrics.moved(line.tree, turn.state, move, turn.digits)
     response = twiml(answer(turn, move))
+    tracking.moved(turn, move)
     if line.returning is not None and isinstance(move, Show):
         # Once the answer has gone out: the caller never waits on the store.
         response.call_on_close(functools.partial(line.returning.note, turn.call, move.state))

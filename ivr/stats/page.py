@@ -23,7 +23,8 @@ class Choice:
     current: bool
 
 
-def body(views: Sequence[View], choices: Sequence[Choice], source: str, period: str) -> Markup:
+def body(views: Sequence[View], choices: Sequence[Choice], source: str,
+         period: str | Markup) -> Markup:
     """The page's content, to place inside a document (the studio's) or to wrap in one (document)."""
     template = ENVIRONMENT.get_template("stats_body.html")
     return Markup(template.render(views=views, choices=choices, source=source, period=period))

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from markupsafe import Markup
+
 from .. import config
 from ..content import load_catalog
 from .page import Choice, body, document
@@ -55,7 +57,10 @@ def build(logs: str, settings_overrides: dict[str, str] | None = None) -> tuple[
                for view in views]
     name = "standard input" if logs == "-" else Path(logs).name
     source = f"From {read} log lines ({name})."
-    period = f"Days (UTC): {min(tally.days)} to {max(tally.days)}." if tally.days else "No day had a count."
+    period: str | Markup = "No day had a count."
+    if tally.days:
+        first, last = min(tally.days), max(tally.days)
+        period = Markup("Days (UTC): <time>{}</time> to <time>{}</time>.").format(first, last)
     return document(TITLE, body(views, choices, source, period)), tally, read
 
 

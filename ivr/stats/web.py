@@ -83,5 +83,6 @@ def render(line: Line, tracker: Tracker, lang: str, days: int, funnel: str,
         Choice(link(language.code), f"{language.name} ({language.code})", language.code == lang)
         for language in line.catalog.ordered()]
     first, last = min(counts), max(counts)
-    period = f"Last {days} day{'s' if days > 1 else ''} (UTC), today included: {first} to {last}."
+    period = Markup("Last {} day{} (UTC), today included: <time>{}</time> to <time>{}</time>.").format(
+        days, "s" if days > 1 else "", first, last)
     return body([view], choices, source, period)

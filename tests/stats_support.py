@@ -1,9 +1,64 @@
-"""Reading the stats page's numbers back out of its HTML, as a person reads them off the page."""
+"""Scripted calls for the stats tests, and reading the stats page's numbers back out of its HTML."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+from flask import Flask
+
+from ivr.phone import Phone
+
+from .conftest import signed_post
+
+KEYS = {code: str(index) for index, code in enumerate(["fr", "en", "ar", "fa", "ps", "ti", "ru", "uk"], 1)}
+
+
+@dataclass(frozen=True)
+class Script:
+    """One scripted call: the keys pressed in turn ('' is silence), and how long Twilio says it lasted."""
+
+    name: str
+    keys: list[str]
+    seconds: int
+
+
+# Main menu: 1 about, 2 create, 3 after, 4 password, 5 help. In steps: 1 next, 9 again, * back, 0 help.
+SCRIPTS = [
+    Script("fr, hangs up in step 3 of create", [KEYS["fr"], "2", "1", "1"], 95),
+    Script("fr, hangs up in step 1 of create", [KEYS["fr"], "2"], 60),
+    Script("fr, help from step 1, put through", [KEYS["fr"], "2", "0", "1"], 700),
+    Script("en, the whole way to the last step of the card", [KEYS["en"], "2", *["1"] * 13], 400),
+    Script("ar, step 2 twice again, back, on again", [KEYS["ar"], "2", "1", "9", "9", "*", "1"], 150),
+    Script("uk, silent until the line hangs up", [KEYS["uk"], "", "", ""], 45),
+    Script("no language chosen", [], 10),
+    Script("ru, password back and on to the end, then the main menu",
+           [KEYS["ru"], "4", "1", "*", "1", "1", "1", "1"], 200),
+]
+
+
+def run_scripts(app: Flask, make_phone: Callable[..., Phone]) -> list[Phone]:
+    """Every script as a call from a number of its own, each closed by a signed status callback."""
+    phones = []
+    for number, script in enumerate(SCRIPTS):
+        phone = make_phone(app, caller=f"+3361000{number:04d}")
+        phone.dial()
+        for key in script.keys:
+            phone.press(key)
+        response = signed_post(app.test_client(), "/twilio/status", {
+            "CallSid": phone.call_sid, "From": phone.caller, "CallStatus": "completed",
+            "CallDuration": str(script.seconds)})
+        assert response.status_code == 204
+        phones.append(phone)
+    assert phones[3].ended is False and phones[5].ended is True  # the line hung up on the silent caller
+    return phones
+
+
+# The "create" funnel over all languages: step -> times reached.
+FUNNEL = {"create:0": 5, "create:1": 4, "create:2": 2, **{f"create:{step}": 1 for step in range(3, 9)},
+          "create_path:0": 1, **{f"create_card:{step}": 1 for step in range(4)},
+          **{f"create_visa:{step}": 0 for step in range(3)}}
 
 
 @dataclass

@@ -16,7 +16,7 @@ from ivr import tracking
 from ivr.content import load_catalog
 from ivr.phone import Phone
 
-from .test_tracking import run_scripts
+from .stats_support import run_scripts
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "deploy" / "grafana-dashboard.json"
 METRIC = re.compile(r"\bivr_[a-z0-9_]+\b")

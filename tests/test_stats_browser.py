@@ -19,8 +19,8 @@ from ivr.content import load_catalog
 from ivr.phone import Phone
 from ivr.studio import create_app as create_studio
 
+from .stats_support import FUNNEL, run_scripts
 from .studio_support import SCREENSHOTS, copy_project, screenshot, studio_config
-from .test_tracking import FUNNEL, run_scripts
 
 FRENCH = load_catalog().reference
 PHONE_SCREEN = {"width": 390, "height": 844}

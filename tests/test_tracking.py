@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,52 +31,9 @@ from ivr.store import MemoryStore, StoreUnavailable
 from ivr.tracking import LENGTH_BUCKETS, Note, Tracker
 
 from .conftest import signed_post
-from .stats_support import read_page
+from .stats_support import FUNNEL, KEYS, SCRIPTS, read_page, run_scripts
 
 CATALOG = load_catalog()
-KEYS = {code: str(index) for index, code in enumerate(["fr", "en", "ar", "fa", "ps", "ti", "ru", "uk"], 1)}
-
-
-@dataclass(frozen=True)
-class Script:
-    """One scripted call: the keys pressed in turn ('' is silence), and how long Twilio says it lasted."""
-
-    name: str
-    keys: list[str]
-    seconds: int
-
-
-# Main menu: 1 about, 2 create, 3 after, 4 password, 5 help. In steps: 1 next, 9 again, * back, 0 help.
-SCRIPTS = [
-    Script("fr, hangs up in step 3 of create", [KEYS["fr"], "2", "1", "1"], 95),
-    Script("fr, hangs up in step 1 of create", [KEYS["fr"], "2"], 60),
-    Script("fr, help from step 1, put through", [KEYS["fr"], "2", "0", "1"], 700),
-    Script("en, the whole way to the last step of the card", [KEYS["en"], "2", *["1"] * 13], 400),
-    Script("ar, step 2 twice again, back, on again", [KEYS["ar"], "2", "1", "9", "9", "*", "1"], 150),
-    Script("uk, silent until the line hangs up", [KEYS["uk"], "", "", ""], 45),
-    Script("no language chosen", [], 10),
-    Script("ru, password back and on to the end, then the main menu",
-           [KEYS["ru"], "4", "1", "*", "1", "1", "1", "1"], 200),
-]
-
-
-def run_scripts(app: Flask, make_phone: Callable[..., Phone]) -> list[Phone]:
-    """Every script as a call from a number of its own, each closed by a signed status callback."""
-    phones = []
-    for number, script in enumerate(SCRIPTS):
-        phone = make_phone(app, caller=f"+3361000{number:04d}")
-        phone.dial()
-        for key in script.keys:
-            phone.press(key)
-        response = signed_post(app.test_client(), "/twilio/status", {
-            "CallSid": phone.call_sid, "From": phone.caller, "CallStatus": "completed",
-            "CallDuration": str(script.seconds)})
-        assert response.status_code == 204
-        phones.append(phone)
-    assert phones[3].ended is False and phones[5].ended is True  # the line hung up on the silent caller
-    return phones
-
-
 def numbers_in(text: str) -> list[str]:
     """The scripted callers' numbers, or their last eight digits, found in a text."""
     numbers = [f"+3361000{number:04d}" for number in range(len(SCRIPTS))]
@@ -114,12 +70,6 @@ ENDS = {
     ("en", "create_card", 3, "after_last_step"): 1, ("ar", "create", 1, "in_step"): 1,
     ("uk", "main", 0, "by_line"): 1, ("none", "language", 0, "in_menu"): 1, ("ru", "main", 0, "in_menu"): 1,
 }
-# The "create" funnel over all languages: step -> times reached.
-FUNNEL = {"create:0": 5, "create:1": 4, "create:2": 2, **{f"create:{step}": 1 for step in range(3, 9)},
-          "create_path:0": 1, **{f"create_card:{step}": 1 for step in range(4)},
-          **{f"create_visa:{step}": 0 for step in range(3)}}
-
-
 @pytest.fixture(params=["memory", "redis"])
 def line(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
     """The line keeping its counts in memory, or in a real redis-server shared by instances."""
@@ -265,7 +215,9 @@ def test_make_report_writes_the_page_and_says_what_it_read(
     assert report.main([str(logs), "--output", str(output)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith(f"{output}: ") and "8 calls answered, 8 ended" in printed
-    assert read_page(output.read_text())["all"].figures["finished"] == 1
+    html = output.read_text()
+    assert read_page(html)["all"].figures["finished"] == 1
+    assert "<script" not in html and "src=" not in html and 'href="http' not in html  # mailable as it is
     assert report.main([str(tmp_path / "missing.log")]) == 1
 
 

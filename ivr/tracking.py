@@ -9,8 +9,8 @@ and counts where the call ended.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -90,9 +90,11 @@ class Tracker:
         self.tree = tree
         self.languages = frozenset(languages)
         self.store = store
-        self.key = key
+        # BLAKE2b takes a key of 64 bytes at most: a longer secret is first hashed down to that.
+        self.hash_key = key if len(key) <= 64 else hashlib.blake2b(key).digest()
         self.days = days
         self.clock = clock
+        self._day: tuple[int, str] = (-1, "")
         self.counters = {kind: Counter(name, text, list(labels), registry=registry)
                          for kind, (name, text, labels) in COUNTED.items()}
         self.length = Histogram("ivr_call_length_seconds", "Length of ended calls, by their language.",
@@ -117,7 +119,7 @@ class Tracker:
             return [], self.note(here, "by_line")
         if isinstance(move, Act):
             if move.action == "transfer":
-                return [("transfer", here.lang)], self.note(here, "transferred")
+                return [("transfer", self.place(here)[0])], self.note(here, "transferred")
             if move.action == "resume":
                 there = restore(self.tree, move.state, move.state.origin or self.tree.start)
                 return [("reached", *self.place(there))], self.note(there)
@@ -184,14 +186,16 @@ class Tracker:
             self.length.labels(events[0][1]).observe(seconds)
 
     def note_key(self, call_sid: str) -> str:
-        """Where a call's note is kept: a keyed hash of its CallSid."""
-        digest = hmac.new(self.key, f"call:{call_sid}".encode(), hashlib.sha256).hexdigest()[:32]
-        return f"ivr:call:{digest}"
+        """Where a call's note is kept: a keyed hash of its CallSid (BLAKE2b keyed with the secret)."""
+        digest = hashlib.blake2b(call_sid.encode(), key=self.hash_key, digest_size=16, person=b"ivr:call")
+        return f"ivr:call:{digest.hexdigest()}"
 
-    def day_key(self, now: float | None = None) -> str:
-        """The key of a day's counts (UTC)."""
-        day = datetime.fromtimestamp(self.clock() if now is None else now, UTC).date().isoformat()
-        return DAY_KEY.format(day=day)
+    def day_key(self) -> str:
+        """The key of today's counts (UTC); worked out again only when the day changes."""
+        day = int(self.clock() // DAY)  # POSIX time has no leap seconds: UTC days are whole multiples
+        if day != self._day[0]:
+            self._day = (day, DAY_KEY.format(day=datetime.fromtimestamp(day * DAY, UTC).date().isoformat()))
+        return self._day[1]
 
     def keep(self, call_sid: str, note: Note | None, events: list[Event]) -> None:
         """Add the events to today's counts and keep the call's note; run once the answer has gone out."""
@@ -274,12 +278,17 @@ def sms_result(lang: str, sent: bool) -> None:
                        "sent" if sent else "failed")])
 
 
-def transfer_ended(lang: str, outcome: str) -> None:
-    """Count how a transfer to the CCC ended (one of TRANSFER_OUTCOMES); for the dial-outcome webhook."""
+def transfer_ended(lang: str, outcome: str, back_at: State | None = None) -> None:
+    """Count how a transfer to the CCC ended (one of TRANSFER_OUTCOMES); for the dial-outcome webhook.
+
+    A transfer that did not connect leaves the caller on the line: `back_at` is where they are now (the
+    help menu again, say), so that a call ending there counts as ended there, not as put through.
+    """
     if outcome not in TRANSFER_OUTCOMES:
         raise ValueError(f"unknown transfer outcome '{outcome}' (known: {', '.join(TRANSFER_OUTCOMES)})")
     tracker = current_tracker()
-    _record(tracker, [("transfer_end", lang if lang in tracker.languages else NO_LANGUAGE, outcome)])
+    note = tracker.note(back_at) if back_at is not None and outcome != "connected" else None
+    _record(tracker, [("transfer_end", lang if lang in tracker.languages else NO_LANGUAGE, outcome)], note)
 
 
 def call_ended() -> None:
@@ -314,16 +323,16 @@ def _record(tracker: Tracker, events: list[Event], note: Note | None = None,
 
 def _pending(tracker: Tracker) -> Pending:
     """This request's pending events; the first use arranges for them to be kept on close."""
-    pending: Pending | None = g.get("ivr_stats")
+    context = g._get_current_object()  # once: every access through the `g` proxy costs microseconds
+    pending: Pending | None = getattr(context, "ivr_stats", None)
     if pending is None:
-        pending = g.ivr_stats = Pending([])
-        kept = pending
-
-        def keep_on_close(response: Response) -> Response:
-            # The server closes the response after sending it: the caller never waits on the store.
-            sid = request.form.get("CallSid", "")[:64]
-            response.call_on_close(lambda: tracker.keep(sid, kept.note, kept.events))
-            return response
-
-        after_this_request(keep_on_close)
+        pending = context.ivr_stats = Pending([])
+        after_this_request(functools.partial(_keep_on_close, tracker, pending))
     return pending
+
+
+def _keep_on_close(tracker: Tracker, pending: Pending, response: Response) -> Response:
+    """Keep the request's events once the server has sent the answer and closes it."""
+    sid = request.form.get("CallSid", "")[:64]
+    response.call_on_close(lambda: tracker.keep(sid, pending.note, pending.events))
+    return response

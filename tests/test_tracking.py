@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,19 +19,21 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import CollectorRegistry
+from werkzeug.serving import make_server
 
 from ivr import tracking
 from ivr.content import load_catalog
 from ivr.navigation import State
 from ivr.observability import JsonFormatter
 from ivr.phone import Phone
+from ivr.phone import main as phone_main
 from ivr.stats import report
 from ivr.stats.summary import LENGTH_LABELS, Summariser, funnel_places
 from ivr.stats.tally import Tally
 from ivr.store import MemoryStore, StoreUnavailable
 from ivr.tracking import LENGTH_BUCKETS, Note, Tracker
 
-from .conftest import signed_post
+from .conftest import TOKEN, serving, signed_post
 from .stats_support import FUNNEL, KEYS, SCRIPTS, read_page, run_scripts
 
 CATALOG = load_catalog()
@@ -280,6 +283,23 @@ def test_transfer_outcomes_are_counted_and_kept(app: Flask) -> None:
     assert tracking.TRANSFER_OUTCOMES == ("connected", "busy", "no_answer", "failed", "closed")
 
 
+@pytest.mark.parametrize("outcome, end", [("connected", "transferred"), ("busy", "in_menu")])
+def test_a_transfer_that_did_not_connect_ends_where_the_caller_is_back(
+        app: Flask, make_phone: Callable[..., Phone], outcome: str, end: str) -> None:
+    phone = make_phone(app)
+    phone.dial()
+    for key in (KEYS["fr"], "0", "1"):  # help, then put through
+        phone.press(key)
+    # What the dial-outcome webhook of issue 12 will do: the CCC was busy, the caller is back in help.
+    with app.test_request_context("/voice/fr/dialled", method="POST", data={"CallSid": phone.call_sid}):
+        tracking.transfer_ended("fr", outcome, back_at=State("fr", "help", origin="main:0"))
+        response = app.process_response(app.response_class(status=200))
+    response.close()
+    assert phone.hang_up(seconds=90) == 204
+    labels = {**place("fr", "help"), "end": end}
+    assert registry(app).get_sample_value("ivr_call_ends_total", labels) == 1
+
+
 def test_the_store_is_written_only_once_the_answer_has_gone_out(app: Flask, make_phone: Callable[..., Phone],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     tracker: Tracker = app.extensions["ivr.tracking"]
@@ -391,3 +411,32 @@ def test_a_language_the_line_does_not_have_is_404(client: FlaskClient) -> None:
     assert client.get("/ops/stats?lang=xx").status_code == 404
     assert client.get("/ops/stats?days=3&lang=all").status_code == 200
     assert client.get("/ops/stats?days=-1").status_code == 200
+
+
+def test_the_terminal_phone_tells_the_line_when_the_caller_hangs_up(
+        app: Flask, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    keys = iter(["1", "2"])
+    tracker: Tracker = app.extensions["ivr.tracking"]
+    kept, keep = threading.Event(), tracker.keep
+
+    def keep_and_say(sid: str, note: Note | None, events: list[tracking.Event]) -> None:
+        keep(sid, note, events)
+        if note is not None and note.node == "create":
+            kept.set()
+
+    def typed(prompt: str) -> str:
+        for key in keys:
+            return key
+        # A real server closes (and notes) after sending; a caller takes longer to hang up than that.
+        assert kept.wait(10)
+        raise EOFError  # Ctrl-D: the caller hangs up
+
+    monkeypatch.setattr(tracker, "keep", keep_and_say)
+    monkeypatch.setattr("builtins.input", typed)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    with serving(server):
+        url = f"http://127.0.0.1:{server.server_port}/voice"
+        assert phone_main(["--url", url, "--token", TOKEN, "--caller", "+33610009999"]) == 0
+    labels = {**place("fr", "create", 0), "end": "in_step"}
+    assert registry(app).get_sample_value("ivr_call_ends_total", labels) == 1
+    assert "+33610009999" not in capsys.readouterr().err

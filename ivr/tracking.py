@@ -24,6 +24,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from .content import Tree
 from .navigation import BACK, REPEAT, Act, Goodbye, Move, State, restore
 from .store import Store, StoreUnavailable
+from .store import from_settings as open_store
 from .turn import Turn
 
 log = logging.getLogger("ivr.tracking")
@@ -38,7 +39,7 @@ SMS_RESULTS = ("sent", "failed")
 # Twilio's final CallStatus values: only these close a call's note.
 FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 LENGTH_BUCKETS = (30, 60, 120, 180, 300, 600, 900, 1800)  # seconds; longer calls count as "more"
-NOTE_HOURS = 6  # Twilio ends a call after 4 hours unless told otherwise
+NOTE_HOURS = 6  # longer than calls last: even a transfer's <Dial> stops after 4 hours by default
 DAY = 24 * 3600
 DAY_KEY = "ivr:stats:{day}"
 
@@ -233,9 +234,7 @@ class Tracker:
 def from_settings(settings: Mapping[str, Any], tree: Tree, languages: tuple[str, ...],
                   registry: CollectorRegistry) -> Tracker:
     """The line's tracker, on the store its settings name (Redis with REDIS_URL, else this process)."""
-    from .store import from_settings as store_from_settings
-
-    shared, key = store_from_settings(settings)
+    shared, key = open_store(settings)
     return Tracker(tree, languages, shared, key, registry, int(settings["STATS_DAYS"]))
 
 

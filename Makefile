@@ -74,6 +74,15 @@ $(LISTEN_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,listen]'
 	touch $@
 
+.PHONY: report
+REPORT ?= stats-report.html
+# The stats page (docs/stats.md) as one static HTML file, from the line's JSON log lines (gunicorn's stderr,
+# every instance's, in any order): make report LOGS=line.log [REPORT=out.html]
+report: setup
+	@test -n "$(LOGS)" || { echo "usage: make report LOGS=<file of the line's JSON log lines> [REPORT=out.html]"; \
+		exit 2; }
+	$(BIN)/python -m ivr.stats.report "$(LOGS)" --output "$(REPORT)"
+
 .PHONY: content-status recording-sheet
 # Per language: prompts, reviewed, stale translations, audio and engine, SMS segments, callable or not.
 content-status: setup

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Config, Flask
 
-from . import calls, config, observability, ops, security, sms, store
+from . import calls, config, observability, ops, security, sms, store, tracking
 from .actions import check_actions
 from .audio import serving as audio
 from .audio.index import LiveIndex
@@ -20,6 +20,7 @@ from .hours import Schedule
 from .line import Line, callable_languages
 from .metrics import Metrics
 from .returning import Returning
+from .stats import web as stats_page
 from .voice import Voice
 
 log = logging.getLogger("ivr")
@@ -33,13 +34,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     line = build_line(app.config)
     app.extensions["ivr"] = line
     app.extensions["ivr.answers"] = AnswerCache()
-    app.extensions["ivr.metrics"] = Metrics(line)
+    app.extensions["ivr.metrics"] = counters = Metrics(line)
+    app.extensions["ivr.tracking"] = tracking.from_settings(
+        app.config, line.tree, tuple(line.catalog.languages), counters.registry)
     app.extensions["ivr.fallback"] = ops.fallback_twiml(line)
     # A webhook gets TwiML or a 4xx: no redirect to a merged-slashes URL that Twilio would not follow.
     app.url_map.merge_slashes = False
     app.register_blueprint(calls.bp)
     app.register_blueprint(audio.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(stats_page.bp)
     observability.watch(app)
     return app
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import answers, hours, metrics
+from . import answers, hours, tracking
 from .caller import Call
 from .content import ContentError, Tree
 from .line import Line
@@ -26,8 +26,9 @@ def transfer(turn: Turn, state: State) -> str:
     """Put the caller through to the CCC, or, outside its hours, say so and offer what else there is."""
     line = turn.line
     if line.hours is not None and not line.hours.is_open(hours.paris_now()):
-        metrics.transfer_ended(state.lang, "closed")
-        return turn.show(state.at(line.tree.unanswered or line.tree.help), result="transfer.closed")
+        back_at = state.at(line.tree.unanswered or line.tree.help)
+        tracking.transfer_ended(state.lang, "closed", back_at=back_at)
+        return turn.show(back_at, result="transfer.closed")
     return answers.transfer(line, turn.speaker, turn.links, state.lang)
 
 
@@ -35,6 +36,7 @@ def text_message(turn: Turn, state: State) -> str:
     """Text the caller the website and the CCC number, say whether it went, then offer the same keys."""
     sms = turn.line.sms
     sent = sms is not None and sms.send(turn.call, state.lang)
+    tracking.sms_result(state.lang, sent)
     after = replace(turn, actions=available(turn.line, turn.call))  # the option disappears once used
     return after.show(replace(state, silent=0, wrong=0), result="sms.sent" if sent else "sms.failed")
 

@@ -6,7 +6,7 @@ import functools
 
 from flask import Blueprint, Response, abort, current_app, g, request
 
-from . import answers, metrics
+from . import answers, metrics, tracking
 from .actions import ACTIONS, available
 from .answers import Links
 from .cache import AnswerCache
@@ -21,6 +21,9 @@ from .turn import Turn
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.register_error_handler(Exception, apologise)
 
+# Twilio's DialCallStatus, as the tracker names how a transfer ended; anything else did not connect.
+DIAL_OUTCOMES = {"completed": "connected", "answered": "connected", "busy": "busy", "no-answer": "no_answer",
+                 "failed": "failed", "canceled": "failed"}
 MAX_DIGITS = 8  # one key is expected; anything longer is a wrong key, not an error
 
 
@@ -42,6 +45,7 @@ def incoming() -> Response:
             return twiml(answers.reject())  # not picked up, so not billed to the caller
         metrics.callback("answered")
     metrics.call_started()
+    tracking.call_answered()
     return twiml(welcome(line, call))
 
 
@@ -53,6 +57,7 @@ def callback() -> Response:
     if request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
         return twiml(answers.hang_up())  # voicemail: nobody to explain anything to
     metrics.call_started()
+    tracking.call_answered()
     return twiml(welcome(line, Call.from_form(request.form), greeting="callback.intro"))
 
 
@@ -77,10 +82,10 @@ def dialled(lang: str) -> Response:
     line = current_line()
     if lang not in line.catalog.languages:
         abort(404)
-    outcome = request.form.get("DialCallStatus", "")
-    metrics.transfer_ended(lang, outcome)
+    outcome = DIAL_OUTCOMES.get(request.form.get("DialCallStatus", ""), "failed")
     turn = read_turn(line, State(lang, line.tree.unanswered or line.tree.help))
-    if outcome in ("completed", "answered"):
+    tracking.transfer_ended(lang, outcome, back_at=turn.state)
+    if outcome == "connected":
         return twiml(turn.farewell((lang,), "transfer.ended"))
     return twiml(turn.show(turn.state))
 
@@ -105,6 +110,7 @@ def step(lang: str, node: str) -> Response:
     move = press(line.tree, turn.state, turn.digits, turn.actions)
     metrics.moved(line.tree, turn.state, move, turn.digits)
     response = twiml(answer(turn, move))
+    tracking.moved(turn, move)
     if line.returning is not None and isinstance(move, Show):
         # Once the answer has gone out: the caller never waits on the store.
         response.call_on_close(functools.partial(line.returning.note, turn.call, move.state))

@@ -88,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     # number, for this many days; false: nothing is kept and every call starts from the language menu.
     "REMEMBER_CALLERS": True,
     "REMEMBER_DAYS": 30,
+    # The stats page (docs/stats.md): days of counts kept in the store (Redis, else memory) and shown.
+    "STATS_DAYS": 7,
+    "STATS_FUNNEL": "create",  # the topic whose steps the page follows one by one
     # The studio (make studio, docs/studio.md). Reached from beyond this machine, it asks for this token.
     "STUDIO_TOKEN": None,
     # Seconds of listening over which the call map marks a node: a menu's whole answer, or the longest

@@ -15,8 +15,6 @@ from .navigation import Act, Move, Show, State
 # Twilio's final CallStatus values; anything else is counted as "other" so labels stay few.
 OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
 ERROR_KINDS = ("exception", "http_5xx")
-# How a transfer ended: Twilio's DialCallStatus values, and "closed" for a request outside the CCC's hours.
-TRANSFER_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled", "closed")
 CALLBACK_OUTCOMES = ("placed", "answered")  # a callback placed (the ring rejected), or the ring answered
 WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "voice.callback", "voice.dialled", "ops.status",
                      "ops.fallback")
@@ -54,8 +52,6 @@ class Metrics:
                                   buckets=DURATION_BUCKETS, registry=registry)
         self.fallbacks = Counter("ivr_fallback_answers", "Times Twilio fell back to the fallback URL.",
                                  registry=registry)
-        self.transfer_outcomes = Counter("ivr_transfer_outcomes", "How transfers to the CCC ended.",
-                                         ["outcome"], registry=registry)
         self.callbacks = Counter("ivr_callbacks", "Rings answered with a callback, or answered as usual.",
                                  ["outcome"], registry=registry)
         # Series that exist from the start read as 0 on a dashboard instead of "no data"; creating them
@@ -69,8 +65,6 @@ class Metrics:
             self.ended.labels(name)
         for kind in ERROR_KINDS:
             self.errors.labels(kind)
-        for outcome in TRANSFER_OUTCOMES:
-            self.transfer_outcomes.labels(outcome)
         for outcome in CALLBACK_OUTCOMES:
             self.callbacks.labels(outcome)
 
@@ -116,11 +110,6 @@ def moved(tree: Tree, here: State, move: Move, digits: str) -> None:
             metrics.choices.labels(here.node, move.action).inc()
         elif isinstance(move, Show) and chosen:
             metrics.choices.labels(here.node, move.state.node).inc()
-
-
-def transfer_ended(lang: str, outcome: str) -> None:
-    """Count how a transfer to the CCC ended (unknown outcomes count as failed)."""
-    current_metrics().transfer_outcomes.labels(outcome if outcome in TRANSFER_OUTCOMES else "failed").inc()
 
 
 def callback(outcome: str) -> None:

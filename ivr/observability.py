@@ -14,7 +14,7 @@ from flask.logging import default_handler, wsgi_errors_stream
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from . import metrics
+from . import metrics, tracking
 from .navigation import State
 from .privacy import mask_number
 
@@ -87,6 +87,7 @@ class Observation:
     state: State | None  # where the caller was, as the view read it
     path: str
     fault: str | None
+    stats: tracking.Pending | None  # what the call did here, for the stats report (make report)
 
     def record(self) -> None:
         """Count and log; a failure here is logged, never raised into the server."""
@@ -123,6 +124,8 @@ class Observation:
             fields["path"] = self.path[:100]
         if self.fault:
             fields["fault"] = self.fault
+        if self.stats is not None and self.stats.events:
+            fields["stats"] = [tracking.field(event) for event in self.stats.events]
         return fields
 
     def where(self) -> str:
@@ -141,7 +144,7 @@ def _observation(response: Response) -> Observation | None:
     if endpoint not in WEBHOOKS and 200 <= status < 400:
         return None  # health checks, scrapes and audio fetches: neither timed nor logged
     return Observation(metrics.current_metrics(), endpoint, status, elapsed, _form(), g.get("ivr_state"),
-                       request.path, g.get("ivr_fault"))
+                       request.path, g.get("ivr_fault"), g.get("ivr_stats"))
 
 
 def _form() -> MultiDict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from . import answers
+from . import answers, tracking
 from .caller import Call
 from .line import Line, current_line
 from .metrics import OUTCOMES, current_metrics
@@ -69,6 +69,7 @@ def status() -> Response:
     duration = request.form.get("CallDuration", "")
     if outcome == "completed" and duration.isdigit() and len(duration) < 7:
         counters.duration.observe(int(duration))
+    tracking.call_ended()
     return Response(status=204)
 
 

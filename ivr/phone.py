@@ -6,6 +6,7 @@ import argparse
 import os
 import secrets
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -102,10 +103,28 @@ class Phone:
     pending: PendingGather | None = None
     ended: bool = False
     requests: int = 0
+    started: float | None = None  # when the line answered (monotonic seconds), for the call's length
+    status_path: str = "/twilio/status"  # where the line hears of a call's end (Twilio's status callback)
 
     def dial(self) -> list[Heard]:
         """Place the call: Twilio's first webhook request."""
+        self.started = time.monotonic()
         return self._turn(lambda: self._fetch(self.url, {}))
+
+    def hang_up(self, status: str = "completed", seconds: int | None = None) -> int:
+        """End the call as Twilio reports it: its status callback, signed; the line's HTTP status.
+
+        The call lasted `seconds`, or by default as long as it has been since it was dialled.
+        """
+        if seconds is None:
+            seconds = round(time.monotonic() - self.started) if self.started is not None else 0
+        url = urllib.parse.urljoin(self.url, self.status_path)
+        form = {**self._params({}), "CallStatus": status, "CallDuration": str(seconds)}
+        signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+        self.pending, self.ended = None, True
+        answer, _ = self.transport.post(url, form, headers)
+        return answer
 
     def press(self, keys: str) -> list[Heard]:
         """Press keys at the waiting <Gather>; an empty string means the caller pressed nothing."""
@@ -242,8 +261,9 @@ def main(argv: list[str] | None = None) -> int:
                 keys = input("Keys (0-9, *, #; Enter alone = press nothing) > ").strip()
             except EOFError:
                 print()
-                return 0
+                break
             show(phone.press(keys))
+        phone.hang_up()  # as Twilio does once a call ends: the line counts where it ended
     except (PhoneError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

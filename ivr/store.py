@@ -11,7 +11,8 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import redis
@@ -51,6 +52,15 @@ class Store(Protocol):
     def delete(self, key: str) -> bool:
         """Forget the key; whether it was there."""
 
+    def take(self, key: str) -> str | None:
+        """The value, forgotten at once: of two readers at the same moment, one gets it."""
+
+    def tally(self, key: str, fields: Sequence[str], ttl: float) -> None:
+        """Add one to each field of the counts under the key (twice for a field named twice); kept `ttl` s."""
+
+    def tallies(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        """The counts under each key, {} where there are none."""
+
 
 class MemoryStore:
     """This process's memory: right for one process; each of several keeps its own."""
@@ -60,6 +70,7 @@ class MemoryStore:
         self._limit = limit  # keys kept at most; expired ones are dropped first
         self._lock = threading.Lock()  # gthread workers serve several calls at once
         self._values: dict[str, tuple[str, float]] = {}
+        self._counts: dict[str, tuple[Counter[str], float]] = {}  # few keys (one a day): not bounded
 
     def _live(self, key: str, now: float) -> str | None:
         value, expiry = self._values.get(key, ("", 0.0))
@@ -121,6 +132,31 @@ class MemoryStore:
             was = self._live(key, now) is not None
             self._values.pop(key, None)
             return was
+
+    def take(self, key: str) -> str | None:
+        """The value, forgotten at once."""
+        with self._lock:
+            value = self._live(key, self._clock())
+            self._values.pop(key, None)
+            return value
+
+    def tally(self, key: str, fields: Sequence[str], ttl: float) -> None:
+        """Add one to each field of the counts under the key; they are kept `ttl` seconds from now."""
+        with self._lock:
+            now = self._clock()
+            counts, expiry = self._counts.get(key, (Counter(), 0.0))
+            if expiry <= now:
+                counts = Counter()
+                self._counts = {k: item for k, item in self._counts.items() if item[1] > now}
+            counts.update(fields)
+            self._counts[key] = (counts, now + ttl)
+
+    def tallies(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        """The counts under each key."""
+        with self._lock:
+            now = self._clock()
+            found = [self._counts.get(key, (Counter(), 0.0)) for key in keys]
+            return [dict(counts) if expiry > now else {} for counts, expiry in found]
 
 
 class Breaker:
@@ -223,6 +259,45 @@ class RedisStore:
     def delete(self, key: str) -> bool:
         """Forget the key; whether it was there."""
         return bool(self._run(lambda: self.client.delete(key)))
+
+    def take(self, key: str) -> str | None:
+        """The value, forgotten at once (GET and DEL in one transaction)."""
+
+        def get_and_delete() -> str | None:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.get(key)
+            pipe.delete(key)
+            value, _ = pipe.execute()
+            return value.decode() if isinstance(value, bytes) else value
+
+        return self._run(get_and_delete)
+
+    def tally(self, key: str, fields: Sequence[str], ttl: float) -> None:
+        """Add one to each field of a Redis hash, and keep it `ttl` seconds from now: one round trip."""
+
+        def count() -> None:
+            pipe = self.client.pipeline(transaction=False)
+            for field, times in Counter(fields).items():
+                pipe.hincrby(key, field, times)
+            pipe.pexpire(key, int(ttl * 1000))
+            pipe.execute()
+
+        self._run(count)
+
+    def tallies(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        """The counts of several hashes, in one round trip."""
+
+        def read() -> list[dict[str, int]]:
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.hgetall(key)
+            return [{_text(field): int(count) for field, count in found.items()} for found in pipe.execute()]
+
+        return self._run(read)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class StoreConfigError(RuntimeError):

@@ -42,6 +42,37 @@ def test_values_counts_and_set_if_absent(store: Store, request: pytest.FixtureRe
     assert store.get("a") is None
 
 
+def test_taking_a_value_forgets_it_and_tallies_add_up(store: Store) -> None:
+    if isinstance(store, RedisStore):
+        store.client.flushdb()
+    store.put("note", "fr|create|3|", 60)
+    assert store.take("note") == "fr|create|3|" and store.take("note") is None and store.get("note") is None
+    store.tally("day", ["reached|fr|main|0", "answered", "answered"], 60)
+    store.tally("day", ["answered"], 60)
+    assert store.tallies(["day", "other day"]) == [{"reached|fr|main|0": 1, "answered": 3}, {}]
+    assert store.tallies([]) == []
+
+
+def test_memory_tallies_are_kept_from_their_last_count() -> None:
+    now = [0.0]
+    store = MemoryStore(clock=lambda: now[0])
+    store.tally("day", ["a"], 10)
+    now[0] = 8.0
+    store.tally("day", ["a"], 10)  # a day's counts live on while it is being counted
+    now[0] = 17.9
+    assert store.tallies(["day"]) == [{"a": 2}]
+    now[0] = 18.1
+    assert store.tallies(["day"]) == [{}]
+    store.tally("day", ["a"], 10)
+    assert store.tallies(["day"]) == [{"a": 1}]  # counted afresh, not on top of the expired ones
+
+
+def test_redis_tallies_expire(redis_url: str) -> None:
+    store = RedisStore.from_url(redis_url)
+    store.tally("ivr:stats:test", ["a"], 8 * 86400)
+    assert 7 * 86400 < store.client.pttl("ivr:stats:test") / 1000 <= 8 * 86400
+
+
 def test_memory_forgets_after_the_lifetime() -> None:
     now = [0.0]
     store = MemoryStore(clock=lambda: now[0])
@@ -153,8 +184,9 @@ def test_a_returning_caller_is_recognised_through_redis_by_another_instance(
     english = two.extensions["ivr"].catalog.languages["en"]
     assert make_phone(two).dial()[0].text == english.words("resume.create")
     client = redis.Redis.from_url(url)
-    keys = [key.decode() for key in client.keys("*")]
-    assert len(keys) == 1 and keys[0].startswith("ivr:back:") and "612345678" not in keys[0]
+    every = [key.decode() for key in client.keys("*")]
+    keys = [key for key in every if key.startswith("ivr:back:")]  # beside them: calls' notes, stats
+    assert len(keys) == 1 and not any("612345678" in key for key in every)
     assert client.get(keys[0]) == b"en:create:1"
     assert 29 * 86400 < client.ttl(keys[0]) <= 30 * 86400
 

@@ -97,7 +97,7 @@ def test_the_studio_will_not_listen_beyond_this_machine_without_a_token(
     assert "set IVR_STUDIO_TOKEN" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("url", ["/map/ar", "/phone", "/review/fa", "/record/ps"])
+@pytest.mark.parametrize("url", ["/map/ar", "/phone", "/review/fa", "/record/ps", "/stats"])
 def test_pages_need_nothing_from_elsewhere(viewer: FlaskClient, url: str) -> None:
     page = viewer.get(url).get_data(as_text=True)
     links = re.findall(r'(?:src|href)="([^"]*)"', page)

@@ -97,3 +97,15 @@ def test_a_text_edited_on_disk_is_heard_at_the_next_call(studio_client: FlaskCli
     call = dial(studio_client)["call"]
     menu = press(studio_client, call, "2").get_json()  # English is the second language
     assert menu["sounds"][0]["words"] == "The main menu."
+
+
+def test_hanging_up_tells_the_line_and_the_stats_page_counts_it(studio_client: FlaskClient) -> None:
+    call = dial(studio_client)["call"]
+    press(studio_client, call, "1")
+    press(studio_client, call, "2")  # the first step of creating the account
+    assert studio_client.post(f"/phone/calls/{call}/hangup").get_json() == {"ended": True}
+    assert studio_client.post(f"/phone/calls/{call}/hangup").status_code == 404  # once
+    assert press(studio_client, call, "1").status_code == 404
+    page = studio_client.get("/stats?lang=fr").get_data(as_text=True)
+    ended = page[page.index('data-place="create:0"'):].split("</tr>")[0]
+    assert '<td data-stat="reached">1</td>' in ended and '<td data-stat="ended">1</td>' in ended

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from .. import config
 from ..audio import serving as audio
 from ..content import REFERENCE_LANGUAGE
-from . import access, callmap, phone, record, review
+from . import access, callmap, phone, record, review, stats
 from .access import is_loopback
 from .pages import navigation
 from .simulator import Calls
@@ -34,7 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["studio"] = Workspace.from_config(app.config)
     app.extensions["studio.calls"] = Calls()
     access.init_app(app)
-    for blueprint in (callmap.bp, phone.bp, review.bp, record.bp, audio.bp):
+    for blueprint in (callmap.bp, phone.bp, review.bp, record.bp, stats.bp, audio.bp):
         app.register_blueprint(blueprint)
     app.context_processor(navigation)
     app.register_error_handler(ContentBroken, broken)

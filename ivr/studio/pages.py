@@ -16,6 +16,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("phone.page", "Phone", False),
     ("review.page", "Review", True),
     ("record.page", "Record", True),
+    ("stats.page", "Stats", False),
 ]
 
 

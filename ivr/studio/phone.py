@@ -57,3 +57,15 @@ def press(call: str) -> Response | tuple[Response, int]:
     except (PhoneError, ContentBroken) as error:
         return jsonify(error=str(error)), 502
     return _turn(phone, heard)
+
+
+@bp.post("/calls/<call>/hangup")
+def hang_up(call: str) -> Response | tuple[Response, int]:
+    """The caller hangs up: the line is told, as Twilio tells it, and counts where the call ended."""
+    try:
+        _calls().hang_up(call)
+    except UnknownCall:
+        return jsonify(error="This call has ended already."), 404
+    except (PhoneError, ContentBroken) as error:
+        return jsonify(error=str(error)), 502
+    return jsonify(ended=True)

@@ -44,4 +44,13 @@ class Calls:
             heard = phone.press(keys)
             if phone.ended:
                 del self._calls[call]
+                phone.hang_up()  # the line hung up: Twilio tells it so, and it counts where
             return phone, heard
+
+    def hang_up(self, call: str) -> None:
+        """The caller hangs up: the line hears of it as from Twilio's status callback."""
+        with self._lock:
+            phone = self._calls.pop(call, None)
+        if phone is None:
+            raise UnknownCall(call)
+        phone.hang_up()

@@ -102,9 +102,12 @@
   });
   hangupButton.addEventListener("click", () => {
     playlist.stop();
+    const ended = call;
     call = null;
     setWaiting(false);
     status.textContent = "You hung up.";
+    // The line hears of it as from Twilio's status callback, and counts where the call ended (Stats page).
+    if (ended) fetch("/phone/calls/" + encodeURIComponent(ended) + "/hangup", {method: "POST"}).catch(() => {});
   });
   keys.forEach((button) => button.addEventListener("click", () => press(button.dataset.key)));
   silenceButton.addEventListener("click", () => press(""));

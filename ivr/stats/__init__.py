@@ -1,0 +1,1 @@
+"""The operator's view: where callers go, get stuck and end, drawn as one HTML page with SVG charts."""

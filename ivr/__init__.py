@@ -54,7 +54,8 @@ def build_line(settings: Config) -> Line:
     catalog = load_catalog(content_dir)
     check_actions(catalog.tree, content_dir / MENU_FILE)
     base_url = settings["AUDIO_BASE_URL"]
-    index = LiveIndex(Path(settings["AUDIO_DIR"]), remote=bool(base_url))
+    index = LiveIndex(Path(settings["AUDIO_DIR"]), remote=bool(base_url),
+                      every=float(settings["AUDIO_CHECK_SECONDS"]))
     voice = Voice(catalog, settings["SAY_VOICES"])
     languages = callable_languages(catalog, voice, index.current())
     codes = tuple(language.code for language in languages)

@@ -97,15 +97,17 @@ def step(lang: str, node: str) -> Response:
     line = current_line()
     if lang not in line.catalog.languages or node not in line.tree.nodes:
         abort(404)
+    # A plain dict: a MultiDict builds an exception for every key it lacks, and most are absent.
+    query = request.args.to_dict()
     turn = read_turn(line, State(
         lang=lang,
         node=node,
-        step=clamp_step(line.tree.nodes[node], request.args.get("step")),
-        silent=_count("silent"),
-        wrong=_count("wrong"),
-        origin=request.args.get("from", "")[:64] or None,
-        told=_count("told") & (TOLD_MENU_KEYS | TOLD_STEP_KEYS),
-        again=min(_count("again"), SLOW_AFTER),
+        step=clamp_step(line.tree.nodes[node], query.get("step")),
+        silent=_count(query, "silent"),
+        wrong=_count(query, "wrong"),
+        origin=query.get("from", "")[:64] or None,
+        told=_count(query, "told") & (TOLD_MENU_KEYS | TOLD_STEP_KEYS),
+        again=min(_count(query, "again"), SLOW_AFTER),
     ))
     move = press(line.tree, turn.state, turn.digits, turn.actions)
     metrics.moved(line.tree, turn.state, move, turn.digits)
@@ -130,15 +132,17 @@ def read_turn(line: Line, state: State) -> Turn:
     """The request as the views need it, read once; kept on `g` for the apology and the request log."""
     g.ivr_state = state
     # Audio URLs are absolute (Twilio fetches them as they are); webhook URLs resolve against the call's.
-    audio = line.audio_base_url or f"{request.root_url}audio/"
-    links = Links(voice=f"{request.script_root}/voice", audio=audio)
+    root = request.script_root
+    audio = line.audio_base_url or f"{request.scheme}://{request.host}{root}/audio/"
+    links = Links(voice=f"{root}/voice", audio=audio)
     cache: AnswerCache = current_app.extensions["ivr.answers"]
-    digits = request.form.get("Digits", "").strip()[: MAX_DIGITS + 1]
-    call = Call.from_form(request.form)
+    form = request.form.to_dict()  # read once, as a plain dict (see `step`)
+    digits = form.get("Digits", "").strip()[: MAX_DIGITS + 1]
+    call = Call.from_form(form)
     return Turn(line, call, state, digits, available(line, call), links, line.audio.current(), cache)
 
 
-def _count(name: str) -> int:
+def _count(query: dict[str, str], name: str) -> int:
     """A small counter from the URL; garbage counts as zero."""
-    raw = request.args.get(name, "")
+    raw = query.get(name, "")
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else 0

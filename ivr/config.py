@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # Where Twilio fetches the built audio: None serves it from this app at /audio/; a CDN or bucket URL
     # (holding the same files as AUDIO_DIR/build) serves it from there.
     "AUDIO_BASE_URL": None,
+    # Seconds between two looks at the audio manifest: a new build is played within this time.
+    "AUDIO_CHECK_SECONDS": 1.0,
     # Audio engines per language, best first ("*" for any other language); see ivr/audio/engines.py.
     "AUDIO_ENGINES": {
         # SVOX Pico before eSpeak where it has a voice: callers understand it (make listen measures both).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def audio_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def served(audio_dir: Path, make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
+    return make_app(AUDIO_CHECK_SECONDS=0)  # every request looks at the manifest: builds are seen at once
 
 
 def welcome_file(audio_dir: Path) -> str:
@@ -164,3 +165,16 @@ def test_no_manifest_means_every_prompt_is_said(make_app: Callable[..., Flask],
 
 def test_describer_without_a_manifest_shows_nothing(tmp_path: Path) -> None:
     assert describer(tmp_path)("http://localhost/audio/fr/welcome.0123456789ab.wav") is None
+
+
+def test_the_manifest_is_looked_at_once_a_second_at_most(audio_dir: Path, make_app: Callable[..., Flask],
+                                                         make_phone: Callable[..., Phone],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()  # the default: one look a second
+    looks: list[str] = []
+    stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *args, **kwargs: looks.append(str(path)) or stat(path, *args,
+                                                                                                  **kwargs))
+    for _ in range(3):
+        make_phone(app).dial()
+    assert not [path for path in looks if path.endswith("manifest.json")]

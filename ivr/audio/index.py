@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -39,14 +40,20 @@ class ManifestIndex:
 
 
 class LiveIndex:
-    """The index of an audio folder, read again when a build replaces its manifest (one stat a request)."""
+    """The index of an audio folder, read again when a build replaces its manifest.
 
-    def __init__(self, audio_dir: Path, remote: bool = False) -> None:
+    The manifest is looked at (one stat) at most every `every` seconds: a stat releases and retakes the GIL,
+    which a loaded worker's other threads may hold, and a build is a rare event.
+    """
+
+    def __init__(self, audio_dir: Path, remote: bool = False, every: float = 1.0) -> None:
         self.audio_dir = audio_dir
         self.remote = remote
+        self.every = every
         self.path = manifest_path(audio_dir)
         self._lock = threading.Lock()
         self._seen = self._signature()
+        self._next_look = time.monotonic() + every
         self.index = ManifestIndex.from_folder(audio_dir, remote)  # at start, a broken manifest stops the app
 
     def _signature(self) -> tuple[int, int, int] | None:
@@ -58,7 +65,11 @@ class LiveIndex:
         return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
     def current(self) -> ManifestIndex:
-        """The index of the manifest on disk now; a manifest broken after start keeps the last good one."""
+        """The index of the manifest on disk; a manifest broken after start keeps the last good one."""
+        now = time.monotonic()
+        if now < self._next_look:
+            return self.index
+        self._next_look = now + self.every
         seen = self._signature()
         if seen == self._seen:
             return self.index

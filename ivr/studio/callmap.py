@@ -37,7 +37,8 @@ def page(lang: str) -> str:
     language = known_language(lang)
     catalog = workspace.catalog()
     listening = node_listening(workspace, lang, request.host_url)
-    actions = frozenset({"transfer"} if current_app.config["TRANSFERS_ENABLED"] else set())
+    # The actions the line switches on; whether a given call may use one (a text, a resume) is its own.
+    actions = workspace.line().extensions["ivr"].actions
     drawing = draw(catalog.tree, actions, lambda node: first_words(language, node), listening,
                    current_app.config["STUDIO_BUDGETS"])
     return render_template("callmap.html", lang=lang, language=language, tree=catalog.tree,

@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--require", action="append", default=[], metavar="ENGINE",
                         help="where a language lists ENGINE, accept nothing below it (e.g. --require gtts)")
     parser.add_argument("--lang", action="append", default=[], help="build only this language (repeatable)")
-    parser.add_argument("--jobs", type=int, default=0, help="processes building at once (default: one per core)")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="processes building at once (default: one per core)")
     args = parser.parse_args(argv)
     if args.auto and (args.offline or args.require):
         parser.error("--auto decides whether the build is offline: use it without --offline or --require")

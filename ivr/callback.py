@@ -8,7 +8,6 @@ as usual: nobody is left without a call. Limits are kept under a keyed hash of t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 from collections.abc import Callable
@@ -61,7 +60,7 @@ class Callbacks:
         self.machine_detection = machine_detection
 
     def _key(self, kind: str, number: str) -> str:
-        digest = hmac.new(self.hash_key, f"tel:{number}".encode(), hashlib.sha256).hexdigest()[:32]
+        digest = hmac.digest(self.hash_key, f"tel:{number}".encode(), "sha256").hex()[:32]
         return f"ivr:callback:{kind}:{digest}"
 
     def wanted(self, call: Call) -> str | None:

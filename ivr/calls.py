@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Response, abort, current_app, g, request
+from flask import Blueprint, Response, abort, current_app, g
 
 from . import answers, metrics, tracking
 from .actions import ACTIONS, available
@@ -17,6 +17,7 @@ from .line import Line, current_line
 from .navigation import SLOW_AFTER, TOLD_MENU_KEYS, TOLD_STEP_KEYS, Act, Move, Show, State, clamp_step, press
 from .security import twilio_only
 from .turn import Turn
+from .webhook import current_webhook
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.register_error_handler(Exception, apologise)
@@ -24,12 +25,13 @@ bp.register_error_handler(Exception, apologise)
 # Twilio's DialCallStatus, as the tracker names how a transfer ended; anything else did not connect.
 DIAL_OUTCOMES = {"completed": "connected", "answered": "connected", "busy": "busy", "no-answer": "no_answer",
                  "failed": "failed", "canceled": "failed"}
+TWIML_TYPE = "text/xml; charset=utf-8"  # what mimetype="text/xml" gives, without working it out each time
 MAX_DIGITS = 8  # one key is expected; anything longer is a wrong key, not an error
 
 
 def twiml(text: str) -> Response:
     """Send TwiML with the content type Twilio expects."""
-    return Response(text, mimetype="text/xml")
+    return Response(text, content_type=TWIML_TYPE)
 
 
 @bp.post("")
@@ -37,10 +39,11 @@ def twiml(text: str) -> Response:
 def incoming() -> Response:
     """A ring: called back at the line's cost when it may be, else welcomed (a returning caller in theirs)."""
     line = current_line()
-    call = Call.from_form(request.form)
+    webhook = current_webhook()
+    call = Call.from_form(webhook.form)
     if line.callbacks is not None:
-        if line.callbacks.place(call, CallbackLinks(f"{request.url_root}voice/callback",
-                                                    f"{request.url_root}twilio/status")):
+        root = webhook.origin + webhook.script_root
+        if line.callbacks.place(call, CallbackLinks(f"{root}/voice/callback", f"{root}/twilio/status")):
             metrics.callback("placed")
             return twiml(answers.reject())  # not picked up, so not billed to the caller
         metrics.callback("answered")
@@ -54,11 +57,12 @@ def incoming() -> Response:
 def callback() -> Response:
     """The line calling a caller back: say who calls, then the usual way in."""
     line = current_line()
-    if request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
+    form = current_webhook().form
+    if form.get("AnsweredBy", "").startswith(("machine", "fax")):
         return twiml(answers.hang_up())  # voicemail: nobody to explain anything to
     metrics.call_started()
     tracking.call_answered()
-    return twiml(welcome(line, Call.from_form(request.form), greeting="callback.intro"))
+    return twiml(welcome(line, Call.from_form(form), greeting="callback.intro"))
 
 
 def welcome(line: Line, call: Call, greeting: str | None = None) -> str:
@@ -82,7 +86,7 @@ def dialled(lang: str) -> Response:
     line = current_line()
     if lang not in line.catalog.languages:
         abort(404)
-    outcome = DIAL_OUTCOMES.get(request.form.get("DialCallStatus", ""), "failed")
+    outcome = DIAL_OUTCOMES.get(current_webhook().form.get("DialCallStatus", ""), "failed")
     turn = read_turn(line, State(lang, line.tree.unanswered or line.tree.help))
     tracking.transfer_ended(lang, outcome, back_at=turn.state)
     if outcome == "connected":
@@ -97,8 +101,7 @@ def step(lang: str, node: str) -> Response:
     line = current_line()
     if lang not in line.catalog.languages or node not in line.tree.nodes:
         abort(404)
-    # A plain dict: a MultiDict builds an exception for every key it lacks, and most are absent.
-    query = request.args.to_dict()
+    query = current_webhook().query
     turn = read_turn(line, State(
         lang=lang,
         node=node,
@@ -131,12 +134,13 @@ def answer(turn: Turn, move: Move) -> str:
 def read_turn(line: Line, state: State) -> Turn:
     """The request as the views need it, read once; kept on `g` for the apology and the request log."""
     g.ivr_state = state
+    webhook = current_webhook()
     # Audio URLs are absolute (Twilio fetches them as they are); webhook URLs resolve against the call's.
-    root = request.script_root
-    audio = line.audio_base_url or f"{request.scheme}://{request.host}{root}/audio/"
+    root = webhook.script_root
+    audio = line.audio_base_url or f"{webhook.origin}{root}/audio/"
     links = Links(voice=f"{root}/voice", audio=audio)
     cache: AnswerCache = current_app.extensions["ivr.answers"]
-    form = request.form.to_dict()  # read once, as a plain dict (see `step`)
+    form = webhook.form
     digits = form.get("Digits", "").strip()[: MAX_DIGITS + 1]
     call = Call.from_form(form)
     return Turn(line, call, state, digits, available(line, call), links, line.audio.current(), cache)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import current_app, g
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -22,6 +23,22 @@ WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "voice.callback", "voice.di
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 DURATION_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
 MENU_KEYS = frozenset("12345678")
+
+
+class Labelled:
+    """A labelled metric's series, each looked up once: prometheus-client's labels() takes a lock and
+    rebuilds its key on every call, and the webhooks ask for the same few series again and again."""
+
+    def __init__(self, metric: Counter | Histogram) -> None:
+        self.metric = metric
+        self.series: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        """The series of these label values (values come from the tree and the language list only)."""
+        found = self.series.get(values)
+        if found is None:
+            found = self.series[values] = self.metric.labels(*values)
+        return found
 
 
 class Metrics:
@@ -56,8 +73,11 @@ class Metrics:
                                  ["outcome"], registry=registry)
         # Series that exist from the start read as 0 on a dashboard instead of "no data"; creating them
         # now also opens this worker's metric files before anything could remove their folder.
+        self.latency_of, self.transfers_of = Labelled(self.latency), Labelled(self.transfers)
+        self.languages_of, self.help_of = Labelled(self.languages), Labelled(self.help)
+        self.choices_of = Labelled(self.choices)
         for endpoint in WEBHOOK_ENDPOINTS:
-            self.latency.labels(endpoint)
+            self.latency_of(endpoint)
         for language in line.languages:
             for counter in (self.languages, self.help, self.transfers):
                 counter.labels(language.code)
@@ -98,18 +118,18 @@ def moved(tree: Tree, here: State, move: Move, digits: str) -> None:
     """Count what a key press did: a language chosen, a menu option, help reached, a transfer."""
     metrics = current_metrics()
     if isinstance(move, Act) and move.action in ("transfer", "retry"):
-        metrics.transfers.labels(here.lang).inc()
+        metrics.transfers_of(here.lang).inc()
     chosen = isinstance(move, Show) and move.notice is None
     if isinstance(move, Show) and chosen:
         if here.node == tree.entry and move.state.node == tree.start:
-            metrics.languages.labels(move.state.lang).inc()
+            metrics.languages_of(move.state.lang).inc()
         if move.state.node == tree.help and here.node != tree.help:
-            metrics.help.labels(move.state.lang).inc()
+            metrics.help_of(move.state.lang).inc()
     if tree.nodes[here.node].kind == "menu" and digits in MENU_KEYS:
         if isinstance(move, Act):
-            metrics.choices.labels(here.node, move.action).inc()
+            metrics.choices_of(here.node, move.action).inc()
         elif isinstance(move, Show) and chosen:
-            metrics.choices.labels(here.node, move.state.node).inc()
+            metrics.choices_of(here.node, move.state.node).inc()
 
 
 def callback(outcome: str) -> None:

@@ -16,6 +16,7 @@ from .line import Line, current_line
 from .metrics import OUTCOMES, current_metrics
 from .security import twilio_only
 from .voice import NoAudio, Speaker
+from .webhook import current_webhook
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("ivr.ops")
@@ -62,11 +63,12 @@ def status() -> Response:
     """Twilio's status callback: record how the call ended and how long it lasted."""
     counters = current_metrics()
     line = current_line()
+    form = current_webhook().form
     if line.callbacks is not None:
-        line.callbacks.ended(Call.from_form(request.form))  # a callback over: its number may have another
-    outcome = request.form.get("CallStatus", "")
+        line.callbacks.ended(Call.from_form(form))  # a callback over: its number may have another
+    outcome = form.get("CallStatus", "")
     counters.ended.labels(outcome if outcome in OUTCOMES else "other").inc()
-    duration = request.form.get("CallDuration", "")
+    duration = form.get("CallDuration", "")
     if outcome == "completed" and duration.isdigit() and len(duration) < 7:
         counters.duration.observe(int(duration))
     tracking.call_ended()

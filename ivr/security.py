@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import hmac
-import urllib.parse
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .webhook import Webhook, current_webhook
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,36 +46,21 @@ def twilio_only(view: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(view)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         validator: RequestValidator | None = current_app.extensions.get("ivr.validator")
-        if validator is not None and not signed_by_twilio(validator):
+        if validator is not None and not signed_by_twilio(validator, current_webhook(), request.headers):
             abort(403)
         return view(*args, **kwargs)
 
     return checked
 
 
-def signed_by_twilio(validator: RequestValidator) -> bool:
-    """Whether X-Twilio-Signature matches this request's URL and form."""
-    signature = request.headers.get("X-Twilio-Signature", "")
+def signed_by_twilio(validator: RequestValidator, webhook: Webhook, headers: Headers) -> bool:
+    """Whether X-Twilio-Signature matches the webhook's URL and form."""
+    signature = headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    params = request.form if request.method == "POST" else {}
     # Twilio usually signs the URL exactly as we rebuild it: one HMAC settles it. Only a mismatch pays
     # for validate(), which also tries the URL with and without a port.
-    url = called_url()
-    if hmac.compare_digest(str(validator.compute_signature(url, params)).encode(), signature.encode()):
+    url, fields = webhook.url, webhook.fields
+    if hmac.compare_digest(str(validator.compute_signature(url, fields)).encode(), signature.encode()):
         return True
-    return bool(validator.validate(url, params, signature))
-
-
-def called_url() -> str:
-    """The URL as Twilio called it: scheme and host as the proxy saw them, path and query as sent."""
-    # Twilio signs the URL byte for byte, escapes included; werkzeug's request.url would decode some of
-    # them (and costs more to rebuild). gunicorn and werkzeug keep the request line's target in RAW_URI.
-    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
-    if not target.startswith("/"):  # absent, or an absolute-form target: rebuild it from the parts
-        # WSGI hands the path over as bytes decoded as latin-1; quote those bytes, not their UTF-8 form.
-        path = request.environ.get("SCRIPT_NAME", "") + request.environ.get("PATH_INFO", "")
-        target = urllib.parse.quote(path.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=-._~")
-        query = request.environ.get("QUERY_STRING", "")
-        target += f"?{query}" if query else ""
-    return f"{request.scheme}://{request.host}{target}"
+    return bool(validator.validate(url, fields, signature))

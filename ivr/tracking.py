@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, after_this_request, current_app, g, request
+from flask import Response, after_this_request, current_app, g
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from .content import Tree
+from .metrics import Labelled
 from .navigation import BACK, REPEAT, Act, Goodbye, Move, State, restore
 from .store import Store, StoreUnavailable
 from .store import from_settings as open_store
 from .turn import Turn
+from .webhook import current_webhook
 
 log = logging.getLogger("ivr.tracking")
 
@@ -98,6 +100,7 @@ class Tracker:
         self._day: tuple[int, str] = (-1, "")
         self.counters = {kind: Counter(name, text, list(labels), registry=registry)
                          for kind, (name, text, labels) in COUNTED.items()}
+        self.series = {kind: Labelled(counter) for kind, counter in self.counters.items()}
         self.length = Histogram("ivr_call_length_seconds", "Length of ended calls, by their language.",
                                 ["language"], buckets=LENGTH_BUCKETS, registry=registry)
         # Series a dashboard shows from the start read 0 rather than "no data".
@@ -180,9 +183,9 @@ class Tracker:
     def count(self, events: list[Event], seconds: int | None = None) -> None:
         """Count events in this process's metrics (summed over workers by /metrics)."""
         for event in events:
-            counter = self.counters.get(event[0])
-            if counter is not None:
-                counter.labels(*event[1:]).inc()
+            series = self.series.get(event[0])
+            if series is not None:
+                series(*event[1:]).inc()
         if seconds is not None and events and events[0][0] == "ended":
             self.length.labels(events[0][1]).observe(seconds)
 
@@ -292,7 +295,7 @@ def transfer_ended(lang: str, outcome: str, back_at: State | None = None) -> Non
 
 def call_ended() -> None:
     """Twilio's status callback: take the call's note and count where and how it ended."""
-    form = request.form
+    form = current_webhook().form
     if form.get("CallStatus", "") not in FINAL_STATUSES:
         return
     tracker = current_tracker()
@@ -332,6 +335,6 @@ def _pending(tracker: Tracker) -> Pending:
 
 def _keep_on_close(tracker: Tracker, pending: Pending, response: Response) -> Response:
     """Keep the request's events once the server has sent the answer and closes it."""
-    sid = request.form.get("CallSid", "")[:64]
+    sid = current_webhook().form.get("CallSid", "")[:64]
     response.call_on_close(lambda: tracker.keep(sid, pending.note, pending.events))
     return response

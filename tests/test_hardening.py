@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ivr import create_app
 from ivr.audio.manifest import BUILD_DIR
 from ivr.content import CONTENT_DIR, load_catalog
-from ivr.security import called_url
+from ivr.webhook import current_webhook
 
 from .conftest import SPEAK_ALL, TOKEN, sign
 from .test_audio_serving import build_fake_audio
@@ -47,7 +47,7 @@ def faults(app: Flask) -> float:
 def checked_url(app: Flask, path: str) -> str:
     """The URL the app checks the signature against, for a request the test client sends to `path`."""
     with app.test_request_context(path, base_url=BASE):
-        return called_url()
+        return current_webhook().url
 
 
 def post(app: Flask, path: str, form: dict[str, str]) -> tuple[int, str]:

@@ -113,11 +113,12 @@ def step(lang: str, node: str) -> Response:
         again=min(_count(query, "again"), SLOW_AFTER),
     ))
     move = press(line.tree, turn.state, turn.digits, turn.actions)
-    metrics.moved(line.tree, turn.state, move, turn.digits)
     response = twiml(answer(turn, move))
+    # Counting and noting wait until the answer has gone out: the caller never waits on them.
+    response.call_on_close(functools.partial(metrics.moved, metrics.current_metrics(), line.tree, turn.state,
+                                             move, turn.digits))
     tracking.moved(turn, move)
     if line.returning is not None and isinstance(move, Show):
-        # Once the answer has gone out: the caller never waits on the store.
         response.call_on_close(functools.partial(line.returning.note, turn.call, move.state))
     return response
 

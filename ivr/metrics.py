@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -23,6 +24,7 @@ WEBHOOK_ENDPOINTS = ("voice.incoming", "voice.step", "voice.callback", "voice.di
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 DURATION_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600)
 MENU_KEYS = frozenset("12345678")
+log = logging.getLogger("ivr.metrics")
 
 
 class Labelled:
@@ -114,9 +116,16 @@ def fault(error: Exception) -> None:
     current_metrics().errors.labels("exception").inc()
 
 
-def moved(tree: Tree, here: State, move: Move, digits: str) -> None:
-    """Count what a key press did: a language chosen, a menu option, help reached, a transfer."""
-    metrics = current_metrics()
+def moved(metrics: Metrics, tree: Tree, here: State, move: Move, digits: str) -> None:
+    """Count what a key press did, once its answer has gone out; never raises into the server's close."""
+    try:
+        _count_move(metrics, tree, here, move, digits)
+    except Exception:
+        log.exception("could not count a key press")
+
+
+def _count_move(metrics: Metrics, tree: Tree, here: State, move: Move, digits: str) -> None:
+    """Count a language chosen, a menu option, help reached, a transfer."""
     if isinstance(move, Act) and move.action in ("transfer", "retry"):
         metrics.transfers_of(here.lang).inc()
     chosen = isinstance(move, Show) and move.notice is None

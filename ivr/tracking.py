@@ -201,6 +201,14 @@ class Tracker:
             self._day = (day, DAY_KEY.format(day=datetime.fromtimestamp(day * DAY, UTC).date().isoformat()))
         return self._day[1]
 
+    def settle(self, call_sid: str, pending: Pending) -> None:
+        """Count a request's events, then keep them; run once its answer has gone out."""
+        try:
+            self.count(pending.events, pending.seconds)
+        except Exception:  # counting must never break the server's close of the response
+            log.exception("could not count a call's events")
+        self.keep(call_sid, pending.note, pending.events)
+
     def keep(self, call_sid: str, note: Note | None, events: list[Event]) -> None:
         """Add the events to today's counts and keep the call's note; run once the answer has gone out."""
         try:
@@ -257,9 +265,7 @@ def call_answered() -> None:
     def starts(response: Response) -> Response:
         state: State | None = g.get("ivr_state")
         if state is not None:
-            events: list[Event] = [("answered",), ("reached", *tracker.place(state))]
-            tracker.count(events)
-            pending.events.extend(events)
+            pending.events.extend([("answered",), ("reached", *tracker.place(state))])
             pending.note = tracker.note(state)
         return response
 
@@ -311,16 +317,18 @@ class Pending:
 
     events: list[Event]
     note: Note | None = None
+    seconds: int | None = None  # the call's length, when this request ended it
 
 
 def _record(tracker: Tracker, events: list[Event], note: Note | None = None,
             seconds: int | None = None) -> None:
-    """Count now; keep in the store once the answer has gone out; the request's log line names them."""
-    tracker.count(events, seconds)
+    """Count and keep once the answer has gone out; the request's log line names them."""
     pending = _pending(tracker)
     pending.events.extend(events)
     if note is not None:
         pending.note = note
+    if seconds is not None:
+        pending.seconds = seconds
 
 
 def _pending(tracker: Tracker) -> Pending:
@@ -334,7 +342,7 @@ def _pending(tracker: Tracker) -> Pending:
 
 
 def _keep_on_close(tracker: Tracker, pending: Pending, response: Response) -> Response:
-    """Keep the request's events once the server has sent the answer and closes it."""
+    """Count and keep the request's events once the server has sent the answer and closes it."""
     sid = current_webhook().form.get("CallSid", "")[:64]
-    response.call_on_close(lambda: tracker.keep(sid, pending.note, pending.events))
+    response.call_on_close(functools.partial(tracker.settle, sid, pending))
     return response

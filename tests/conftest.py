@@ -147,12 +147,12 @@ def wait_for_redis(port: int) -> None:
     """Wait until a redis-server accepts commands on the port, not for a length of time."""
     client = redis.Redis(port=port)
     try:
-        for _ in range(100):
+        for _ in range(500):
             try:
                 client.ping()
                 return
             except redis.ConnectionError:
-                time.sleep(0.05)
+                time.sleep(0.01)
         pytest.fail("redis-server did not start")
     finally:
         client.close()

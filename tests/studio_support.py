@@ -6,7 +6,6 @@ import fcntl
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,8 @@ from ivr.audio.media import FFMPEG
 from ivr.config import ROOT
 from ivr.content import CONTENT_DIR, load_catalog
 from ivr.studio import create_app
+
+from .conftest import serving
 
 # French and Tigrinya are spoken by eSpeak, built ahead (see built_audio); every other language only from
 # recordings, so a build after an edit or a take takes a moment instead of a whole language's synthesis.
@@ -177,11 +178,8 @@ def live_studio(tmp_path_factory: pytest.TempPathFactory, built_audio: Path) -> 
     """One studio server for the session's browser tests, on its own copy of the folders."""
     content, audio = copy_project(tmp_path_factory.mktemp("live"), built_audio)
     server = make_server("127.0.0.1", 0, create_app(studio_config(content, audio)), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveStudio(f"http://127.0.0.1:{server.server_port}", content, audio)
-    server.shutdown()
-    thread.join()
+    with serving(server):
+        yield LiveStudio(f"http://127.0.0.1:{server.server_port}", content, audio)
 
 
 @pytest.fixture(scope="session")

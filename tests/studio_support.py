@@ -37,6 +37,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "docs" / "img"
+# The tests that drive Chromium (the browser fixture), which the scheduler below keeps together.
+BROWSER_MODULES = ("tests/test_studio_browser.py", "tests/test_stats_browser.py")
 
 
 @pytest.fixture(scope="session")
@@ -180,6 +182,26 @@ def live_studio(tmp_path_factory: pytest.TempPathFactory, built_audio: Path) -> 
     server = make_server("127.0.0.1", 0, create_app(studio_config(content, audio)), threaded=True)
     with serving(server):
         yield LiveStudio(f"http://127.0.0.1:{server.server_port}", content, audio)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With pytest-xdist's usual --dist load: the browser's tests all go to one worker, first, so one
+    Chromium starts instead of one per worker, and half a minute of them never ends a worker's run.
+
+    (--dist loadgroup would do it with marks, but pytest 9.2 ignores its groups: pytest-xdist#1386.)
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        """Every test a unit of its own, except the browser's, one unit; the largest units go first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "browser" if nodeid.split("::")[0] in BROWSER_MODULES else nodeid
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.fixture(scope="session")

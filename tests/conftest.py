@@ -22,9 +22,14 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
-from ivr.content import CONTENT_DIR, load_catalog
+from ivr.content import CONTENT_DIR
 from ivr.phone import AppTransport, Phone
 from scripts.local_redis import redis_server_binary
+from tests import catalog_cache
+
+# Before any test module is imported: they and every app they build read the content through the cache.
+catalog_cache.install()
+load_catalog = catalog_cache.load_catalog
 
 # The studio's fixtures (its folders, a live server, a browser) live beside the tests that use them.
 pytest_plugins = ["tests.studio_support"]
@@ -142,12 +147,12 @@ def wait_for_redis(port: int) -> None:
     """Wait until a redis-server accepts commands on the port, not for a length of time."""
     client = redis.Redis(port=port)
     try:
-        for _ in range(100):
+        for _ in range(500):
             try:
                 client.ping()
                 return
             except redis.ConnectionError:
-                time.sleep(0.05)
+                time.sleep(0.01)
         pytest.fail("redis-server did not start")
     finally:
         client.close()

@@ -6,7 +6,6 @@ import fcntl
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,13 @@ from werkzeug.serving import make_server
 
 from ivr.audio.builder import Builder, slow_takes
 from ivr.audio.engines import standard_engines
-from ivr.audio.manifest import RECORDED_DIR
+from ivr.audio.manifest import BUILD_DIR, MANIFEST_NAME, RECORDED_DIR, manifest_path
 from ivr.audio.media import FFMPEG
 from ivr.config import ROOT
 from ivr.content import CONTENT_DIR, load_catalog
 from ivr.studio import create_app
+
+from .conftest import serving
 
 # French and Tigrinya are spoken by eSpeak, built ahead (see built_audio); every other language only from
 # recordings, so a build after an edit or a take takes a moment instead of a whole language's synthesis.
@@ -36,14 +37,17 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "docs" / "img"
+# The tests that drive Chromium (the browser fixture), which the scheduler below keeps together.
+BROWSER_MODULES = ("tests/test_studio_browser.py", "tests/test_stats_browser.py")
 
 
 @pytest.fixture(scope="session")
-def built_audio(pytestconfig: pytest.Config) -> Path:
+def built_audio(pytestconfig: pytest.Config) -> Iterator[Path]:
     """French and Tigrinya audio, built by the line's own builder, offline, in pytest's cache folder.
 
     The builder is incremental: a later run rebuilds only prompts whose text or voice changed, so the
-    first run pays a few seconds and the next ones nothing. Tests copy it; none writes here.
+    first run pays a few seconds and the next ones nothing. Tests link to it (copy_project); none may
+    change a file here, which the session checks at its end.
     """
     folder = pytestconfig.cache.mkdir("studio-built-audio")
     engines = standard_engines(folder / RECORDED_DIR, {})
@@ -52,17 +56,40 @@ def built_audio(pytestconfig: pytest.Config) -> Path:
     with (folder.parent / "studio-built-audio.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         tallies = Builder(folder, engines, ENGINES, offline=True, jobs=1).build(catalog, SPOKEN)
+        built = audio_files(folder)
     for lang, tally in tallies.items():
         expected = len(catalog.languages[lang].spoken_keys()) + len(slow_takes(catalog, lang))
         assert tally.built + tally.up_to_date == expected
-    return folder
+    yield folder
+    assert audio_files(folder) == built, "a test changed a file of the shared built audio"
+
+
+def audio_files(folder: Path) -> dict[str, object]:
+    """The built files' sizes and times (a write through a link changes them) and the manifest's bytes."""
+    files: dict[str, object] = {MANIFEST_NAME: manifest_path(folder).read_bytes()}
+    for path in sorted((folder / BUILD_DIR).glob("*/*")):
+        status = path.stat()
+        files[path.relative_to(folder).as_posix()] = (status.st_size, status.st_mtime_ns)
+    return files
+
+
+def link_or_copy(source: str, target: str) -> None:
+    """A hard link where the folders share a file system (no bytes copied), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def copy_project(target: Path, built: Path) -> tuple[Path, Path]:
-    """A content folder and an audio folder of one's own, as a person has in their copy of the project."""
+    """A content folder and an audio folder of one's own, as a person has in their copy of the project.
+
+    The audio is hard-linked, not copied (19 MB a test): the builder and the studio never write into an
+    existing audio file, they write a new one and rename it, which leaves the linked original as it was.
+    """
     content, audio = target / "content", target / "audio"
     shutil.copytree(CONTENT_DIR, content)
-    shutil.copytree(built, audio)
+    shutil.copytree(built, audio, copy_function=link_or_copy)
     return content, audio
 
 
@@ -153,11 +180,28 @@ def live_studio(tmp_path_factory: pytest.TempPathFactory, built_audio: Path) -> 
     """One studio server for the session's browser tests, on its own copy of the folders."""
     content, audio = copy_project(tmp_path_factory.mktemp("live"), built_audio)
     server = make_server("127.0.0.1", 0, create_app(studio_config(content, audio)), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveStudio(f"http://127.0.0.1:{server.server_port}", content, audio)
-    server.shutdown()
-    thread.join()
+    with serving(server):
+        yield LiveStudio(f"http://127.0.0.1:{server.server_port}", content, audio)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With pytest-xdist's usual --dist load: the browser's tests all go to one worker, first, so one
+    Chromium starts instead of one per worker, and half a minute of them never ends a worker's run.
+
+    (--dist loadgroup would do it with marks, but pytest 9.2 ignores its groups: pytest-xdist#1386.)
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        """Every test a unit of its own, except the browser's, one unit; the largest units go first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "browser" if nodeid.split("::")[0] in BROWSER_MODULES else nodeid
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ from ivr.audio.manifest import load, manifest_path
 from ivr.audio.media import FFMPEG, AudioSegment, Segment
 from ivr.content import Catalog, Language, Prompt, Tree, split_spans
 
+from .tones import sine
+
 TEXTS = {"welcome": "Bonjour.", "press.1": "tapez 1.", "step.done": "C'est fini."}
 
 
@@ -30,12 +32,9 @@ def catalog(texts: dict[str, str] = TEXTS, langs: tuple[str, ...] = ("fr",)) -> 
     return Catalog(tree=Tree(entry="language", start="main", help="help", nodes={}), languages=languages)
 
 
-@functools.lru_cache(maxsize=256)  # pydub's generator is pure Python and slow; segments are immutable
+@functools.lru_cache(maxsize=256)  # segments are immutable
 def tone(ms: int = 600, hz: int = 440, dbfs: float = -25.0) -> Segment:
-    from pydub.generators import Sine
-
-    sound = Sine(hz, sample_rate=16000).to_audio_segment(duration=ms, volume=dbfs).set_channels(1)
-    return AudioSegment.silent(300, frame_rate=16000) + sound
+    return AudioSegment.silent(300, frame_rate=16000) + sine(hz, 16000, ms, dbfs)
 
 
 class FakeTts:

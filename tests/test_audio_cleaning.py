@@ -10,14 +10,14 @@ from ivr.audio import cleaning
 from ivr.audio.builder import PHONE_ENCODING
 from ivr.audio.media import AudioSegment, Segment, decode, encode
 
+from .tones import sine
+
 RATE = 22050
 
 
 def tone(ms: int, dbfs: float, hz: int = 440) -> Segment:
     """A sine tone at a given loudness, standing in for speech."""
-    from pydub.generators import Sine
-
-    return Sine(hz, sample_rate=RATE).to_audio_segment(duration=ms, volume=dbfs).set_channels(1)
+    return sine(hz, RATE, ms, dbfs)
 
 
 def silence(ms: int) -> Segment:

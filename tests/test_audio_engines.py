@@ -22,6 +22,7 @@ from ivr.config import DEFAULTS
 
 from .conftest import LANGUAGES, serving
 from .test_audio_builder import catalog
+from .tones import sine
 
 GOOGLE = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 SHORT = "Bonjour."
@@ -32,10 +33,8 @@ LONG = ("Le site Étrangers en France s'appelle aussi ANEF, et il permet de fair
 
 def speech_like_mp3(tmp_path: Path, ms: int = 800) -> bytes:
     """An MP3 like the ones Google sends: 24 kHz mono, 32 kbps."""
-    from pydub.generators import Sine
-
     path = tmp_path / "google.mp3"
-    sound = Sine(300, sample_rate=24000).to_audio_segment(duration=ms, volume=-20).set_channels(1)
+    sound = sine(300, 24000, ms, -20)
     encode([(sound, path)], Encoding("mp3", "libmp3lame", 24000, "32k"))
     return path.read_bytes()
 
@@ -139,11 +138,8 @@ def azure_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     """A local server standing in for Azure; it answers a 24 kHz WAV like the format we ask for."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    from pydub.generators import Sine
-
     wav = tmp_path / "azure.wav"
-
-    sound = Sine(250, sample_rate=24000).to_audio_segment(duration=900, volume=-18).set_channels(1)
+    sound = sine(250, 24000, 900, -18)
     sound.export(str(wav), format="wav").close()
     FakeAzure.seen, FakeAzure.status, FakeAzure.answer = [], 200, wav.read_bytes()
     server = HTTPServer(("127.0.0.1", 0), FakeAzure)

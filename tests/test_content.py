@@ -13,6 +13,7 @@ from flask import Flask
 
 from ivr.content import CONTENT_DIR, ContentError, load_catalog, source_hash
 
+from . import catalog_cache
 from .conftest import LANGUAGES
 
 CATALOG = load_catalog()
@@ -38,6 +39,15 @@ def edit(path: Path, change: Callable[[dict[str, object]], None]) -> None:
 def other_language() -> str:
     """A non-reference language on disk, or French itself when it is alone."""
     return next((code for code in LANGUAGES if code != "fr"), "fr")
+
+
+def test_the_suites_cached_loader_answers_as_the_line_loader(content: Path) -> None:
+    for folder in (CONTENT_DIR, content):
+        assert catalog_cache.load_catalog(folder) == catalog_cache.load_catalog_uncached(folder)
+    assert catalog_cache.load_catalog(content).languages["fr"].path == content / "fr.yaml"
+    edit(content / "fr.yaml", lambda data: data["prompts"].pop("welcome"))  # type: ignore[attr-defined]
+    with pytest.raises(ContentError, match=r"key 'prompts\.welcome'"):
+        catalog_cache.load_catalog(content)
 
 
 def test_a_missing_key_names_the_file_and_the_key(content: Path) -> None:

@@ -6,7 +6,6 @@ With STUDIO_SCREENSHOTS=1 these tests also write the pictures of docs/stats.md i
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ivr.content import load_catalog
 from ivr.phone import Phone
 from ivr.studio import create_app as create_studio
 
+from .conftest import serving
 from .stats_support import FUNNEL, run_scripts
 from .studio_support import SCREENSHOTS, copy_project, screenshot, studio_config
 
@@ -29,13 +29,8 @@ PHONE_SCREEN = {"width": 390, "height": 844}
 def serve(app: Flask) -> Iterator[str]:
     """The app on a free loopback port while the test runs."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -67,19 +67,33 @@ class Manifest:
         return {
             "format": FORMAT,
             "encoding": self.encoding,
-            "languages": {lang: {key: asdict(entries[key]) for key in sorted(entries)}
+            "languages": {lang: {key: _fields(entries[key]) for key in sorted(entries)}
                           for lang, entries in sorted(self.languages.items())},
         }
 
     @property
     def version(self) -> str:
         """A short hash of the canonical JSON: instances with equal versions serve the same files."""
-        canonical = json.dumps(self._content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:VERSION_CHARS]
+        return _version(self._content())
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as JSON data, keys sorted so a rebuild with no change writes the same bytes."""
-        return {**self._content(), "version": self.version}
+        content = self._content()
+        return {**content, "version": _version(content)}
+
+
+ENTRY_FIELDS = tuple(item.name for item in fields(Entry))
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    # What dataclasses.asdict gives, without its deep copy of every value: the JSON is only written or
+    # hashed, and asdict was most of the time an app or the studio took to read a built folder's manifest.
+    return {name: getattr(entry, name) for name in ENTRY_FIELDS}
+
+
+def _version(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:VERSION_CHARS]
 
 
 def engines_used(engine: str) -> str:

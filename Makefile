@@ -165,6 +165,11 @@ haproxy:
 bench: setup audio
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
+.PHONY: webhook-cost
+# CPU per webhook in one process, the line against the bare app, and the work left for after each answer.
+webhook-cost: setup audio
+	$(BIN)/python scripts/webhook_cost.py
+
 .PHONY: studio browser studio-screenshots
 STUDIO_PORT ?= 5001
 # The studio (docs/studio.md): the call map, a phone, review and recording, in a browser, on this copy's

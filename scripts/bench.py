@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from pathlib import Path
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from ivr.phone import HttpTransport, Phone
+from ivr.phone import HttpTransport, Phone, Transport
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
@@ -51,23 +51,24 @@ Request = tuple[str, dict[str, str]]  # path with query, form without CallSid
 class Recorder:
     """A transport that keeps the path and form of every request it passes on."""
 
-    def __init__(self) -> None:
-        self.http = HttpTransport()
+    def __init__(self, transport: Transport | None = None) -> None:
+        self.transport = transport or HttpTransport()
         self.requests: list[Request] = []
 
     def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        """Record, then POST over HTTP."""
+        """Record, then pass on (over HTTP unless told otherwise)."""
         parts = urllib.parse.urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.requests.append((path, {key: value for key, value in form.items() if key != "CallSid"}))
-        return self.http.post(url, form, headers)
+        return self.transport.post(url, form, headers)
 
 
-def record_paths(base: str, count: int, rng: random.Random) -> list[list[Request]]:
+def record_paths(base: str, count: int, rng: random.Random,
+                 transport: Callable[[], Transport] = HttpTransport) -> list[list[Request]]:
     """Place `count` calls on the line with random keys and keep each call's requests."""
     paths = []
     for _ in range(count):
-        recorder = Recorder()
+        recorder = Recorder(transport())
         phone = Phone(recorder, f"{base}/voice", TOKEN, caller=f"+336{rng.randrange(10**8):08d}")
         phone.dial()
         phone.press(rng.choice(LANGUAGE_KEYS))

@@ -29,47 +29,27 @@ from werkzeug.test import EnvironBuilder  # noqa: E402
 from werkzeug.wrappers import Response  # noqa: E402
 
 from ivr import create_app  # noqa: E402
-from ivr.phone import AppTransport, Phone  # noqa: E402
+from ivr.phone import AppTransport  # noqa: E402
 from scripts.bare_app import create_app as create_bare_app  # noqa: E402
-from scripts.bench import KEYS, LANGUAGE_KEYS, TOKEN  # noqa: E402
+from scripts.bench import TOKEN, record_paths  # noqa: E402
 
 Prepared = tuple[dict[str, Any], bytes]
-
-
-class Recorder(AppTransport):
-    """The terminal phone's in-process transport, keeping each request's path and form."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.requests: list[tuple[str, dict[str, str]]] = []
-
-    def post(self, url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        """Keep, then post."""
-        self.requests.append((url.removeprefix("http://localhost"), dict(form)))
-        return super().post(url, form, headers)
+BASE = "http://localhost"  # the test client's host
 
 
 def recorded_requests(app: Any, calls: int, rng: random.Random) -> list[Prepared]:
     """WSGI environs of `calls` calls placed on the line with random keys, each signed for a new CallSid."""
     validator, prepared = RequestValidator(TOKEN), []
-    for _ in range(calls):
-        recorder = Recorder(app.test_client())
-        phone = Phone(recorder, "http://localhost/voice", TOKEN, caller=f"+336{rng.randrange(10**8):08d}")
-        phone.dial()
-        phone.press(rng.choice(LANGUAGE_KEYS))
-        for _ in range(rng.randint(4, 16)):
-            if phone.ended:
-                break
-            phone.press(rng.choice(KEYS))
-        for target, form in recorder.requests:
-            form = {**form, "CallSid": "CA" + secrets.token_hex(16)}
-            path, _, query = target.partition("?")
-            signature = validator.compute_signature("http://localhost" + target, form)
-            builder = EnvironBuilder(path=path, query_string=query, method="POST", data=form,
-                                     headers={"X-Twilio-Signature": signature})
-            environ = builder.get_environ()
-            environ["RAW_URI"] = target
-            prepared.append((environ, environ["wsgi.input"].read()))
+    paths = record_paths(BASE, calls, rng, lambda: AppTransport(app.test_client()))
+    for target, recorded in (request for path in paths for request in path):
+        form = {**recorded, "CallSid": "CA" + secrets.token_hex(16)}
+        path, _, query = target.partition("?")
+        signature = validator.compute_signature(BASE + target, form)
+        builder = EnvironBuilder(path=path, query_string=query, method="POST", data=form,
+                                 headers={"X-Twilio-Signature": signature})
+        environ = builder.get_environ()
+        environ["RAW_URI"] = target
+        prepared.append((environ, environ["wsgi.input"].read()))
     return prepared
 
 

@@ -4,12 +4,17 @@ Both run under gunicorn with the Procfile's settings (gunicorn.conf.py). Callers
 recorded from the line itself (keys, wrong keys, silences), signed like Twilio, with pauses between
 requests; the bare app gets the very same requests. Prints latency, throughput, errors, worker memory
 and the ratio of the two, then checks that /metrics counted every call across the workers.
+
+With --against FOLDER, the line of another checkout (an older commit) takes part in the same alternating
+rounds, under this checkout's gunicorn settings, replaying calls recorded from itself with the same keys:
+a ratio measured on one day on one machine is only comparable with another measured beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -207,15 +212,20 @@ class Server:
 
 
 @contextmanager
-def gunicorn(app: str, log: Path) -> Iterator[Server]:
-    """Start gunicorn as the Procfile does, on a free loopback port; stop it afterwards."""
+def gunicorn(app: str, log: Path, folder: Path = ROOT) -> Iterator[Server]:
+    """Start gunicorn as the Procfile does, on a free loopback port; stop it afterwards.
+
+    `folder` is the checkout whose app it serves (this one unless told otherwise); the settings are always
+    this checkout's gunicorn.conf.py, so that two checkouts compared run under the same server.
+    """
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(TWILIO_AUTH_TOKEN=TOKEN, PORT=str(port))
-    # Run from the project folder, gunicorn reads gunicorn.conf.py as it does under the Procfile.
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", app]
+    # gunicorn puts its working folder first on sys.path: the app is imported from that checkout.
+    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{port}", app]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPUS))
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
@@ -248,12 +258,12 @@ def calls_counted(metrics: str) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def row(name: str, tally: Tally, memory: list[float]) -> str:
+def row(name: str, tally: Tally, memory: list[float], width: int = 11) -> str:
     """One line of the results table."""
     f = tally.figures()
     rss = ", ".join(f"{mib:.0f}" for mib in memory)
-    return (f"{name:<11}{f['requests']:>9.0f}{f['rps']:>8.0f}{f['p50']:>9.2f}{f['p95']:>9.2f}{f['p99']:>9.2f}"
-            f"{f['errors']:>8.0f}   {rss}")
+    return (f"{name:<{width}}{f['requests']:>9.0f}{f['rps']:>8.0f}"
+            f"{f['p50']:>9.2f}{f['p95']:>9.2f}{f['p99']:>9.2f}{f['errors']:>8.0f}   {rss}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,39 +278,55 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a caller waits after each answer, drawn uniformly (0.5 1.5)")
     parser.add_argument("--paths", type=int, default=60, help="distinct call paths recorded (60)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the recorded paths (1)")
+    parser.add_argument("--against", type=Path, metavar="FOLDER",
+                        help="also load the line of another checkout (a git worktree of an older commit, its "
+                             "audio built), in the same alternating rounds: a comparison the machine's drift "
+                             "from run to run does not blur")
     args = parser.parse_args(argv)
     os.sched_setaffinity(0, CLIENT_CPUS)
     pause = (args.pause[0], args.pause[1])
-    with (tempfile.TemporaryDirectory(prefix="ivr-bench-") as scratch,
-          gunicorn(LINE_APP, Path(scratch) / "line.log") as line,
-          gunicorn(BARE_APP, Path(scratch) / "bare.log") as bare):
-        paths = record_paths(line.base, args.paths, random.Random(args.seed))
-        asyncio.run(load(bare.base, paths[:20], 1, 2, (0.0, 0.0)))  # warm up, as recording did the line
-        servers = {"line": line, "bare Flask": bare}
+    with contextlib.ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ivr-bench-")))
+        line = stack.enter_context(gunicorn(LINE_APP, scratch / "line.log"))
+        servers = {"line": line}
+        if args.against:
+            servers[f"line at {args.against.resolve().name}"] = stack.enter_context(
+                gunicorn(LINE_APP, scratch / "against.log", args.against.resolve()))
+        bare = servers["bare Flask"] = stack.enter_context(gunicorn(BARE_APP, scratch / "bare.log"))
+        # Each line replays calls recorded from itself (an older line may not know a newer one's URLs): the
+        # same callers pressing the same keys. The bare app answers the first line's requests.
+        paths = {name: record_paths(server.base, args.paths, random.Random(args.seed))
+                 for name, server in servers.items() if name != "bare Flask"}
+        paths["bare Flask"] = paths["line"]
+        # Warm the bare app up, as recording did the lines.
+        asyncio.run(load(bare.base, paths["line"][:20], 1, 2, (0.0, 0.0)))
         tallies = {name: Tally() for name in servers}
-        # Alternating spreads any change in the machine's speed over both apps alike.
+        # Alternating spreads any change in the machine's speed over every app alike.
         for _ in range(args.rounds):
             for name, server in servers.items():
                 stolen, ticks = cpu_ticks(SERVER_CPUS)
-                asyncio.run(load(server.base, paths, args.callers, args.seconds / args.rounds, pause,
+                asyncio.run(load(server.base, paths[name], args.callers, args.seconds / args.rounds, pause,
                                  tallies[name]))
                 stolen_after, ticks_after = cpu_ticks(SERVER_CPUS)
                 tallies[name].stolen += stolen_after - stolen
                 tallies[name].ticks += ticks_after - ticks
         results = [(name, tallies[name], server.memory()) for name, server in servers.items()]
         counted = calls_counted(line.get("/metrics"))
-    recorded_calls = len(paths)
+    recorded_calls = len(paths["line"])
     workers = len(results[0][2])
+    width = max(11, *(len(name) + 1 for name in servers))
     print(f"{args.callers} callers, {args.seconds:.0f} s per app in {args.rounds} alternating rounds, pauses "
-          f"{pause[0]}-{pause[1]} s, {len(paths)} recorded paths; gunicorn as in the Procfile, "
+          f"{pause[0]}-{pause[1]} s, {recorded_calls} recorded paths; gunicorn as in the Procfile, "
           f"{workers} workers each")
-    print(f"{'':<11}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}   "
+    print(f"{'':<{width}}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}   "
           "peak RSS per worker, MiB")
     for name, tally, memory in results:
-        print(row(name, tally, memory))
-    ours, floor = results[0][1].figures(), results[1][1].figures()
-    ratios = (f"{cut} {ours[cut] / floor[cut]:.2f}" for cut in ("p50", "p95", "p99"))
-    print("ratio line/bare: " + ", ".join(ratios))
+        print(row(name, tally, memory, width))
+    floor = results[-1][1].figures()
+    for name, tally, _ in results[:-1]:
+        ours = tally.figures()
+        ratios = (f"{cut} {ours[cut] / floor[cut]:.2f}" for cut in ("p50", "p95", "p99"))
+        print(f"ratio {name}/bare: " + ", ".join(ratios))
     # On a shared virtual machine the host may take the server's core away; runs with much of it are noisy.
     steal = (f"{name} {100 * tally.stolen / tally.ticks:.1f}%" for name, tally, _ in results if tally.ticks)
     print("CPU time stolen by the host from the server's core: " + ", ".join(steal))

@@ -178,3 +178,13 @@ def test_the_manifest_is_looked_at_once_a_second_at_most(audio_dir: Path, make_a
     for _ in range(3):
         make_phone(app).dial()
     assert not [path for path in looks if path.endswith("manifest.json")]
+
+
+def test_describer_shows_the_words_without_span_markup(tmp_path: Path) -> None:
+    text = "لمعرفة فائدة موقع <fr>Étrangers en France</fr>،"
+    manifest = Manifest(languages={"ar": {"main.option.about": Entry(
+        "ar/main.option.about.0123456789ab.wav", text, source_hash(text), "spec", "espeak+pico", "offline",
+        {}, 3000, 100)}})
+    save(manifest, manifest_path(tmp_path))
+    shown = describer(tmp_path)("http://localhost/audio/ar/main.option.about.0123456789ab.wav")
+    assert shown == "لمعرفة فائدة موقع Étrangers en France،   [main.option.about, espeak+pico, 3.0 s]"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from ..config import DEFAULTS
+from ..content import plain_text
 from .manifest import BUILD_DIR, Manifest, ManifestError, load, manifest_path
 
 log = logging.getLogger("ivr.audio")
@@ -97,6 +98,7 @@ def describer(audio_dir: Path | None = None) -> Callable[[str], str | None]:
         if name not in files:
             return None
         _, key, entry = files[name]
-        return f"{entry.text}   [{key}, {entry.engine}, {entry.duration_ms / 1000:.1f} s]"
+        # The words as a reader sees them: "<fr>Étrangers en France</fr>" is markup for the engines.
+        return f"{plain_text(entry.text)}   [{key}, {entry.engine}, {entry.duration_ms / 1000:.1f} s]"
 
     return describe

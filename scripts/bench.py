@@ -283,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                              "audio built), in the same alternating rounds: a comparison the machine's drift "
                              "from run to run does not blur")
     args = parser.parse_args(argv)
+    if args.against and not (args.against / "ivr" / "__init__.py").is_file():
+        parser.error(f"--against {args.against}: no checkout of the line there (no ivr/__init__.py)")
     os.sched_setaffinity(0, CLIENT_CPUS)
     pause = (args.pause[0], args.pause[1])
     with contextlib.ExitStack() as stack:

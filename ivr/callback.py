@@ -8,7 +8,6 @@ as usual: nobody is left without a call. Limits are kept under a keyed hash of t
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from datetime import UTC, datetime
 
 from .bounded import Bounded
 from .caller import E164, Call
-from .privacy import mask_number
+from .privacy import keyed_hash, mask_number
 from .store import Store, StoreUnavailable
 from .twilio_api import attempt, rest_client
 
@@ -60,8 +59,7 @@ class Callbacks:
         self.machine_detection = machine_detection
 
     def _key(self, kind: str, number: str) -> str:
-        digest = hmac.digest(self.hash_key, f"tel:{number}".encode(), "sha256").hex()[:32]
-        return f"ivr:callback:{kind}:{digest}"
+        return f"ivr:callback:{kind}:{keyed_hash(self.hash_key, f'tel:{number}')}"
 
     def wanted(self, call: Call) -> str | None:
         """The number to call back, when this ring may be one: shown, well formed, in an allowed country."""

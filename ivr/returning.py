@@ -6,13 +6,13 @@ HMAC of it with a secret (CALLER_HASH_KEY), so a copy of the store cannot be tur
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import dataclass
 
 from .caller import Call
 from .content import Tree
 from .navigation import State, clamp_step
+from .privacy import keyed_hash
 from .store import Store, StoreUnavailable
 
 log = logging.getLogger("ivr.returning")
@@ -44,9 +44,7 @@ class Returning:
         self.languages = languages
 
     def _key(self, number: str) -> str:
-        # hmac.digest is the one-shot C HMAC: the digest of hmac.new, without building its objects.
-        digest = hmac.digest(self.key, f"tel:{number}".encode(), "sha256").hex()[:32]
-        return f"ivr:back:{digest}"
+        return f"ivr:back:{keyed_hash(self.key, f'tel:{number}')}"
 
     def recall(self, call: Call) -> Place | None:
         """The place this caller's last call ended, or None: a first call, a withheld number, no store."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from .privacy import keyed_hash
 from .store import Store, StoreUnavailable
 
 log = logging.getLogger("ivr.sms")
@@ -31,8 +31,7 @@ class Limiter:
         self.today = today
 
     def _hash(self, kind: str, value: str) -> str:
-        # A keyed hash: without the salt, the small space of phone numbers cannot be hashed back.
-        return hmac.digest(self.salt, f"{kind}:{value}".encode(), "sha256").hex()[:32]
+        return keyed_hash(self.salt, f"{kind}:{value}")
 
     def _keys(self, call_sid: str, number: str) -> tuple[str, str]:
         day = self.today().isoformat()
